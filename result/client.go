@@ -1,0 +1,125 @@
+package result
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/hardenkit/harden/internal/retryafter"
+)
+
+// MaxRetryAfter bounds the delay FromResponse takes from an upstream's
+// Retry-After, so a confused or hostile server cannot park its callers for days.
+const MaxRetryAfter = time.Hour
+
+// maxProblemBody is how much of an error response FromResponse reads.
+const maxProblemBody = 64 << 10
+
+// maxDetail bounds how much of an upstream's detail is kept.
+const maxDetail = 1 << 10
+
+// FromResponse turns an upstream's response into an error for the caller to
+// return or retry: nil for a 2xx response, otherwise a *Error.
+//
+//   - An application/problem+json body with a known code keeps its code,
+//     detail and reason, so NOT_FOUND upstream is NOT_FOUND here. An upstream's
+//     INTERNAL is this service's UPSTREAM_FAILURE: its bug is our dependency
+//     failing.
+//   - A 429 becomes RATE_LIMITED and a 503 UNAVAILABLE, keeping the
+//     Retry-After header (seconds or an HTTP-date; bounded by MaxRetryAfter;
+//     a malformed value is ignored), so a rate limit two services away still
+//     reaches retry as a delay hint.
+//   - Anything else is UPSTREAM_FAILURE.
+//
+// Every error records the upstream's host as Service and its status as
+// UpstreamStatus for logs; neither is shown to a client. FromResponse reads at
+// most 64 KiB of the body and leaves closing it to the caller.
+func FromResponse(resp *http.Response) error {
+	if resp == nil {
+		return Internal(errors.New("result: FromResponse: nil response"))
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	service := ""
+	if resp.Request != nil && resp.Request.URL != nil {
+		service = resp.Request.URL.Host
+	}
+	cause := &upstreamError{service: service, status: resp.StatusCode}
+	after, _ := retryafter.Parse(resp.Header.Get("Retry-After"), time.Now(), MaxRetryAfter)
+
+	var e *Error
+	if p, ok := readProblem(resp); ok {
+		if after == 0 && p.RetryAfter > 0 {
+			after = MaxRetryAfter
+			if p.RetryAfter < int64(MaxRetryAfter/time.Second) {
+				after = time.Duration(p.RetryAfter) * time.Second
+			}
+		}
+		code := p.Code
+		if code == CodeInternal {
+			code = CodeUpstreamFailure
+		}
+		detail := p.Detail
+		if len(detail) > maxDetail {
+			detail = detail[:maxDetail]
+		}
+		if detail == "" {
+			detail = code.Title()
+		}
+		e = &Error{Code: code, Message: detail, Reason: p.Reason}
+	} else {
+		switch resp.StatusCode {
+		case http.StatusTooManyRequests:
+			e = RateLimited(0)
+		case http.StatusServiceUnavailable:
+			e = Unavailable("", 0)
+		default:
+			e = UpstreamFailure("", 0, nil)
+		}
+	}
+	if e.Code == CodeRateLimited || e.Code == CodeUnavailable {
+		e.After = after
+	}
+	e.Service = service
+	e.UpstreamStatus = resp.StatusCode
+	e.Cause = cause
+	return e
+}
+
+// readProblem decodes a problem+json body with a known code.
+func readProblem(resp *http.Response) (Problem, bool) {
+	if resp.Body == nil {
+		return Problem{}, false
+	}
+	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil || mt != ContentTypeProblem {
+		return Problem{}, false
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxProblemBody+1))
+	if err != nil || len(body) > maxProblemBody {
+		return Problem{}, false
+	}
+	var p Problem
+	if err := json.Unmarshal(body, &p); err != nil || !p.Code.Known() {
+		return Problem{}, false
+	}
+	return p, true
+}
+
+// upstreamError is the internal cause FromResponse records: what answered, and how.
+type upstreamError struct {
+	service string
+	status  int
+}
+
+func (u *upstreamError) Error() string {
+	if u.service == "" {
+		return fmt.Sprintf("upstream responded %d %s", u.status, http.StatusText(u.status))
+	}
+	return fmt.Sprintf("upstream %s responded %d %s", u.service, u.status, http.StatusText(u.status))
+}

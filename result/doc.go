@@ -1,0 +1,50 @@
+// Package result provides the error vocabulary of a service: typed domain
+// errors with stable codes, a Result type for outcomes that travel as values,
+// and RFC 9457 problem responses over HTTP.
+//
+// # Codes and errors
+//
+// A Code is one of a closed set (NOT_FOUND, VALIDATION, RATE_LIMITED …), each
+// with one HTTP status, a title and a retry rule. An *Error carries a code, a
+// message that is safe to show a client, the details its code calls for (the
+// resource and id, field violations, a retry delay, the failed upstream) and an
+// internal Cause that is logged but never shown to a client.
+//
+//	if p == nil {
+//		return result.NotFound("project", id)
+//	}
+//	if err != nil {
+//		return result.Internal(fmt.Errorf("load project %s: %w", id, err))
+//	}
+//
+// Errors match by code, so the sentinels work with errors.Is through %w
+// wrapping and errors.Join, and CodeOf finds the code of any error:
+//
+//	errors.Is(err, result.ErrNotFound)
+//	result.CodeOf(err) == result.CodeRateLimited
+//
+// An error that is not a *Error is INTERNAL to a client, and its text never
+// reaches one.
+//
+// # How other packages meet result
+//
+// *Error implements small behaviour interfaces rather than being imported
+// everywhere: Retryable() bool and RetryAfter() time.Duration (read by a retry
+// loop), HTTPStatus() int, and slog.LogValuer, so it logs as a group with its
+// code, details and cause.
+//
+// # HTTP
+//
+// WriteProblem writes an error as application/problem+json with a stable type
+// per code, the request's ID (from the X-Request-ID response header, as logx's
+// middleware sets it), field violations and Retry-After. HandlerFunc lets a
+// handler return its error and recovers panics; Recover does the same for any
+// http.Handler. On the client side, FromResponse turns an upstream's error
+// response back into a *Error, keeping its code and its Retry-After.
+//
+// # Results as values
+//
+// Result[T] holds a value or an error for fan-out and batches: Ok, Fail, Of,
+// Get, Map to change the type, and Split to separate a batch into its values
+// and one joined error.
+package result
