@@ -1,0 +1,136 @@
+package result
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func response(status int, header http.Header, body string) *http.Response {
+	if header == nil {
+		header = http.Header{}
+	}
+	u, _ := url.Parse("http://inventory.internal:8080/items/1")
+	return &http.Response{
+		StatusCode: status,
+		Status:     http.StatusText(status),
+		Header:     header,
+		Body:       io.NopCloser(strings.NewReader(body)),
+		Request:    &http.Request{Method: "GET", URL: u},
+	}
+}
+
+func TestFromResponse(t *testing.T) {
+	date := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
+	problem := http.Header{"Content-Type": {"application/problem+json; charset=utf-8"}}
+	tests := []struct {
+		name      string
+		resp      *http.Response
+		code      Code
+		after     time.Duration // exact unless afterMin is set
+		afterMin  time.Duration
+		message   string
+		retryable bool
+	}{
+		{"ok", response(200, nil, ""), "", 0, 0, "", false},
+		{"no content", response(204, nil, ""), "", 0, 0, "", false},
+		{"429 seconds", response(429, http.Header{"Retry-After": {"7"}}, ""), CodeRateLimited, 7 * time.Second, 0, "too many requests; try again later", true},
+		{"429 http date", response(429, http.Header{"Retry-After": {date}}, ""), CodeRateLimited, 0, 80 * time.Second, "", true},
+		{"503 seconds", response(503, http.Header{"Retry-After": {"120"}}, ""), CodeUnavailable, 2 * time.Minute, 0, "", true},
+		{"429 huge", response(429, http.Header{"Retry-After": {"99999999"}}, ""), CodeRateLimited, MaxRetryAfter, 0, "", true},
+		{"429 garbage", response(429, http.Header{"Retry-After": {"soon-ish"}}, ""), CodeRateLimited, 0, 0, "", true},
+		{"429 negative", response(429, http.Header{"Retry-After": {"-3"}}, ""), CodeRateLimited, 0, 0, "", true},
+		{"429 past date", response(429, http.Header{"Retry-After": {"Sun, 06 Nov 1994 08:49:37 GMT"}}, ""), CodeRateLimited, 0, 0, "", true},
+		{"500 plain", response(500, nil, "stack trace here"), CodeUpstreamFailure, 0, 0, "a dependency failed", true},
+		{"502 ignores Retry-After", response(502, http.Header{"Retry-After": {"5"}}, ""), CodeUpstreamFailure, 0, 0, "", true},
+		{"400 plain", response(400, nil, "bad"), CodeUpstreamFailure, 0, 0, "", false},
+		{"304", response(304, nil, ""), CodeUpstreamFailure, 0, 0, "", true},
+		{"problem not found", response(404, problem, `{"type":"x","title":"Not found","status":404,"code":"NOT_FOUND","detail":"item not found","reason":"gone"}`), CodeNotFound, 0, 0, "item not found", false},
+		{"problem rate limited body hint", response(429, problem, `{"status":429,"code":"RATE_LIMITED","detail":"slow down","retry_after":4}`), CodeRateLimited, 4 * time.Second, 0, "slow down", true},
+		{"problem header beats body", response(503, http.Header{"Content-Type": {"application/problem+json"}, "Retry-After": {"9"}}, `{"code":"UNAVAILABLE","retry_after":4}`), CodeUnavailable, 9 * time.Second, 0, "Service unavailable", true},
+		{"problem internal is upstream failure", response(500, problem, `{"code":"INTERNAL","detail":"an internal error occurred"}`), CodeUpstreamFailure, 0, 0, "an internal error occurred", true},
+		{"problem unknown code", response(418, problem, `{"code":"TEAPOT","detail":"short and stout"}`), CodeUpstreamFailure, 0, 0, "a dependency failed", false},
+		{"problem malformed", response(404, problem, `{"code":`), CodeUpstreamFailure, 0, 0, "a dependency failed", false},
+		{"json not problem", response(404, http.Header{"Content-Type": {"application/json"}}, `{"code":"NOT_FOUND"}`), CodeUpstreamFailure, 0, 0, "", false},
+		{"problem too large", response(400, problem, `{"code":"VALIDATION","detail":"`+strings.Repeat("x", 70<<10)+`"}`), CodeUpstreamFailure, 0, 0, "", false},
+		{"problem long detail cut", response(409, problem, `{"code":"CONFLICT","detail":"`+strings.Repeat("y", 5000)+`"}`), CodeConflict, 0, 0, strings.Repeat("y", 1024), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := FromResponse(tt.resp)
+			if tt.code == "" {
+				if err != nil {
+					t.Fatalf("FromResponse = %v, want nil", err)
+				}
+				return
+			}
+			e := As(err)
+			if e == nil {
+				t.Fatalf("FromResponse = %v, want a *Error", err)
+			}
+			if e.Code != tt.code {
+				t.Errorf("code = %s, want %s", e.Code, tt.code)
+			}
+			if tt.afterMin > 0 {
+				if e.After < tt.afterMin || e.After > tt.afterMin+15*time.Second {
+					t.Errorf("After = %v, want about %v", e.After, tt.afterMin)
+				}
+			} else if e.After != tt.after {
+				t.Errorf("After = %v, want %v", e.After, tt.after)
+			}
+			if tt.message != "" && e.Message != tt.message {
+				t.Errorf("Message = %q, want %q", e.Message, tt.message)
+			}
+			if e.Retryable() != tt.retryable {
+				t.Errorf("Retryable() = %v, want %v", e.Retryable(), tt.retryable)
+			}
+			if e.Service != "inventory.internal:8080" || e.UpstreamStatus != tt.resp.StatusCode {
+				t.Errorf("Service %q UpstreamStatus %d", e.Service, e.UpstreamStatus)
+			}
+			if !strings.Contains(e.Error(), "inventory.internal:8080 responded") {
+				t.Errorf("Error() = %q, want the upstream named", e.Error())
+			}
+		})
+	}
+}
+
+func TestFromResponseReadsBoundedPrefix(t *testing.T) {
+	body := &countingReader{r: strings.NewReader(strings.Repeat("z", 10<<20))}
+	resp := response(500, http.Header{"Content-Type": {"application/problem+json"}}, "")
+	resp.Body = io.NopCloser(body)
+	_ = FromResponse(resp)
+	if body.n > 65<<10 {
+		t.Errorf("read %d bytes of the body; want at most about 64 KiB", body.n)
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+func TestFromResponseNil(t *testing.T) {
+	err := FromResponse(nil)
+	if CodeOf(err) != CodeInternal || !strings.Contains(err.Error(), "nil response") {
+		t.Errorf("FromResponse(nil) = %v", err)
+	}
+	resp := response(503, nil, "")
+	resp.Body = nil
+	resp.Request = nil
+	if e := As(FromResponse(resp)); e == nil || e.Code != CodeUnavailable || e.Service != "" {
+		t.Errorf("no body/request: %v", e)
+	}
+	if errors.Is(FromResponse(resp), ErrNotFound) {
+		t.Error("503 matched ErrNotFound")
+	}
+}

@@ -1,0 +1,174 @@
+package result_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hardenkit/harden/result"
+)
+
+func ExampleNotFound() {
+	err := fmt.Errorf("load project: %w", result.NotFound("project", "42"))
+
+	fmt.Println(errors.Is(err, result.ErrNotFound))
+	fmt.Println(result.CodeOf(err), result.As(err).HTTPStatus())
+	// Output:
+	// true
+	// NOT_FOUND 404
+}
+
+func ExampleRateLimited() {
+	err := result.RateLimited(30 * time.Second)
+
+	// A retry loop reads these through small interfaces, without importing result.
+	fmt.Println(err.Retryable(), err.RetryAfter())
+	// Output: true 30s
+}
+
+func ExampleInternal() {
+	err := result.Internal(errors.New("pq: connection refused"))
+
+	fmt.Println(err.Message) // what a client sees
+	fmt.Println(err)         // what the logs see
+	// Output:
+	// an internal error occurred
+	// INTERNAL: an internal error occurred: pq: connection refused
+}
+
+func ExampleValidation() {
+	err := result.Validation(
+		result.Violation{Pointer: "/name", Rule: "required", Message: "is required"},
+		result.Violation{Pointer: "/tags/2", Rule: "max", Param: "20", Message: "must be at most 20 characters"},
+	)
+	fmt.Println(err.Message)
+	for _, v := range err.Violations {
+		fmt.Println(v.Pointer, v.Message)
+	}
+	// Output:
+	// the request has 2 invalid fields
+	// /name is required
+	// /tags/2 must be at most 20 characters
+}
+
+func ExampleCodeOf() {
+	fmt.Println(result.CodeOf(nil) == "")
+	fmt.Println(result.CodeOf(errors.Join(errors.New("a"), result.Unavailable("maintenance", 0))))
+	fmt.Println(result.CodeOf(fmt.Errorf("query: %w", errTimeout)))
+	fmt.Println(result.CodeOf(errors.New("anything else")))
+	// Output:
+	// true
+	// UNAVAILABLE
+	// TIMEOUT
+	// INTERNAL
+}
+
+var errTimeout = result.Timeout(nil)
+
+func ExampleResult() {
+	// Results travel as values, here out of a fan-out over a channel.
+	ids := []string{"1", "x", "3"}
+	out := make(chan result.Result[int], len(ids))
+	for _, id := range ids {
+		go func() { out <- result.Of(strconv.Atoi(id)) }()
+	}
+	sum := 0
+	for range ids {
+		if v, err := (<-out).Get(); err == nil {
+			sum += v
+		}
+	}
+	fmt.Println(sum)
+	// Output: 4
+}
+
+func ExampleMap() {
+	parsed := result.Map(result.Ok("42"), strconv.Atoi)
+	doubled := result.Map(parsed, func(n int) (int, error) { return 2 * n, nil })
+	fmt.Println(doubled.Get())
+	// Output: 84 <nil>
+}
+
+func ExampleSplit() {
+	batch := []result.Result[string]{
+		result.Ok("a"),
+		result.Fail[string](result.NotFound("record", "b")),
+		result.Ok("c"),
+	}
+	values, err := result.Split(batch)
+	fmt.Println(values)
+	fmt.Println(err)
+	// Output:
+	// [a c]
+	// item 1: NOT_FOUND: record not found (id "b")
+}
+
+func ExampleWriteProblem() {
+	rec := httptest.NewRecorder()
+	rec.Header().Set("X-Request-ID", "0190c5a8-7bde") // set by logx's middleware
+	req := httptest.NewRequest(http.MethodGet, "/projects/42", nil)
+
+	result.WriteProblem(rec, req, result.NotFound("project", "42"))
+
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Println(rec.Body.String())
+	// Output:
+	// 404 application/problem+json
+	// {"type":"tag:hardenkit.dev,2026:problem/not-found","title":"Not found","status":404,"detail":"project not found","instance":"/projects/42","code":"NOT_FOUND","request_id":"0190c5a8-7bde","resource":"project","id":"42"}
+}
+
+func ExampleHandlerFunc() {
+	projects := map[string]string{"1": "apollo"}
+	mux := http.NewServeMux()
+	mux.Handle("GET /projects/{id}", result.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		name, ok := projects[r.PathValue("id")]
+		if !ok {
+			return result.NotFound("project", r.PathValue("id"))
+		}
+		_, err := io.WriteString(w, name)
+		return err
+	}))
+
+	for _, path := range []string{"/projects/1", "/projects/2"} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	}
+	// Output:
+	// 200 text/plain; charset=utf-8
+	// 404 application/problem+json
+}
+
+func ExampleRecover() {
+	h := result.Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic("unreachable state")
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil)) // the panic and stack are logged
+	fmt.Println(rec.Code, strings.Contains(rec.Body.String(), "unreachable"))
+	// Output: 500 false
+}
+
+func ExampleFromResponse() {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "12")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer upstream.Close()
+
+	resp, err := http.Get(upstream.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	err = result.FromResponse(resp)
+	e := result.As(err)
+	fmt.Println(e.Code, e.RetryAfter(), e.Retryable())
+	// Output: RATE_LIMITED 12s true
+}

@@ -1,0 +1,230 @@
+package result
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// captureDefault routes slog.Default to a buffer for the test's duration.
+// Tests that use it must not run in parallel.
+func captureDefault(t *testing.T) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	return &buf
+}
+
+func logLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var lines []map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		if len(l) == 0 {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("log line is not JSON: %s", l)
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+func TestHandlerFuncWritesProblem(t *testing.T) {
+	logs := captureDefault(t)
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("get: %w", NotFound("project", r.PathValue("id")))
+	})
+	rec := httptest.NewRecorder()
+	rec.Header().Set("X-Request-ID", "abc")
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/projects/9", nil))
+	if rec.Code != 404 {
+		t.Fatalf("status = %d, want 404", rec.Code)
+	}
+	var p Problem
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Code != CodeNotFound || p.RequestID != "abc" || p.Instance != "/projects/9" {
+		t.Errorf("problem = %+v", p)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("a 4xx was logged: %s", logs)
+	}
+}
+
+func TestHandlerFuncSuccess(t *testing.T) {
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		w.WriteHeader(http.StatusCreated)
+		_, err := w.Write([]byte("ok"))
+		return err
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
+	if rec.Code != 201 || rec.Body.String() != "ok" {
+		t.Errorf("got %d %q", rec.Code, rec.Body)
+	}
+}
+
+func TestHandlerFuncLogsServerErrorsWithCause(t *testing.T) {
+	logs := captureDefault(t)
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return Internal(errors.New("db: connection reset"))
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/p", nil))
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "connection reset") {
+		t.Fatalf("response %d %s", rec.Code, rec.Body)
+	}
+	lines := logLines(t, logs)
+	if len(lines) != 1 || lines[0]["level"] != "ERROR" || lines[0]["status"] != float64(500) {
+		t.Fatalf("logs = %v", lines)
+	}
+	if e, _ := lines[0]["error"].(map[string]any); e["cause"] != "db: connection reset" {
+		t.Errorf("log has no cause: %v", lines[0])
+	}
+}
+
+func TestHandlerFuncErrorAfterWriteIsLogged(t *testing.T) {
+	logs := captureDefault(t)
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		_, _ = w.Write([]byte("partial"))
+		return Conflict("x", "1", "")
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 200 || rec.Body.String() != "partial" {
+		t.Errorf("response was rewritten: %d %q", rec.Code, rec.Body)
+	}
+	if !strings.Contains(logs.String(), "after its response started") {
+		t.Errorf("logs = %s", logs)
+	}
+}
+
+func TestHandlerFuncRecoversPanic(t *testing.T) {
+	logs := captureDefault(t)
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		_ = at(nil, 3) // a runtime error panic
+		return nil
+	})
+	rec := httptest.NewRecorder()
+	rec.Header().Set("X-Request-ID", "r-1")
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/panic", nil))
+	if rec.Code != 500 {
+		t.Fatalf("status = %d, want 500", rec.Code)
+	}
+	if strings.Contains(rec.Body.String(), "index out of range") {
+		t.Errorf("panic text reached the client: %s", rec.Body)
+	}
+	lines := logLines(t, logs)
+	if len(lines) != 1 {
+		t.Fatalf("want one log line, got %v", lines)
+	}
+	l := lines[0]
+	if l["level"] != "ERROR" || !strings.Contains(fmt.Sprint(l["panic"]), "index out of range") ||
+		!strings.Contains(fmt.Sprint(l["stack"]), "handler_test.go") || l["path"] != "/panic" {
+		t.Errorf("log line = %v", l)
+	}
+}
+
+func at(s []int, i int) int { return s[i] }
+
+func TestRecoverAfterHeadersLogsOnly(t *testing.T) {
+	logs := captureDefault(t)
+	h := Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+		panic("late")
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 202 || rec.Body.Len() != 0 {
+		t.Errorf("response rewritten after panic: %d %q", rec.Code, rec.Body)
+	}
+	lines := logLines(t, logs)
+	if len(lines) != 1 || lines[0]["response_started"] != true || lines[0]["panic"] != "late" {
+		t.Errorf("logs = %v", lines)
+	}
+}
+
+func TestRecoverWritesProblem(t *testing.T) {
+	captureDefault(t)
+	h := Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusEarlyHints) // informational: the response has not started
+		panic(errors.New("secret internals"))
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if !strings.Contains(rec.Body.String(), `"code":"INTERNAL"`) || strings.Contains(rec.Body.String(), "secret") {
+		t.Errorf("body = %s", rec.Body)
+	}
+}
+
+func TestRecoverPassesAbortHandler(t *testing.T) {
+	h := Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic(http.ErrAbortHandler)
+	}))
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("recovered %v, want http.ErrAbortHandler passed on", v)
+		}
+	}()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	t.Error("ServeHTTP returned normally")
+}
+
+func TestHandlerKeepsFlusherAndController(t *testing.T) {
+	var flushed, controllerOK bool
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		f, ok := w.(http.Flusher)
+		if !ok {
+			return errors.New("no Flusher")
+		}
+		_, _ = w.Write([]byte("a"))
+		f.Flush()
+		flushed = true
+		controllerOK = http.NewResponseController(w).Flush() == nil
+		return nil
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if !flushed || !controllerOK || !rec.Flushed {
+		t.Errorf("flushed=%v controller=%v recorder.Flushed=%v", flushed, controllerOK, rec.Flushed)
+	}
+}
+
+func TestHandlerOverRealServer(t *testing.T) {
+	captureDefault(t)
+	mux := http.NewServeMux()
+	mux.Handle("GET /things/{id}", HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return NotFound("thing", r.PathValue("id"))
+	}))
+	mux.Handle("GET /panic", HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		panic("boom")
+	}))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for path, want := range map[string]int{"/things/1": 404, "/panic": 500} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := FromResponse(resp)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: status %d, want %d", path, resp.StatusCode, want)
+		}
+		if want == 404 && CodeOf(got) != CodeNotFound {
+			t.Errorf("%s: FromResponse code %s, want NOT_FOUND", path, CodeOf(got))
+		}
+	}
+	srv.Client().CloseIdleConnections()
+}

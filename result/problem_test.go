@@ -1,0 +1,194 @@
+package result
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+func TestWriteProblemGolden(t *testing.T) {
+	secret := errors.New("pq: password authentication failed for user admin")
+	tests := []struct {
+		name    string
+		err     error
+		reqID   string
+		status  int
+		headers map[string]string
+	}{
+		{"not_found", NotFound("project", "42"), "req-1", 404, nil},
+		{"validation", Validation(
+			Violation{Pointer: "/name", Rule: "min", Param: "3", Message: "must be at least 3 characters"},
+			Violation{Pointer: "/items/0/kind", Rule: "oneof", Param: "a b", Message: "must be one of: a b"},
+		), "req-2", 400, nil},
+		{"rate_limited", RateLimited(1500 * time.Millisecond), "", 429, map[string]string{"Retry-After": "2"}},
+		{"unavailable", Unavailable("maintenance", time.Minute), "", 503, map[string]string{"Retry-After": "60"}},
+		{"payload_too_large", PayloadTooLarge(1 << 20), "", 413, nil},
+		{"internal_hides_cause", Internal(secret), "req-3", 500, nil},
+		{"plain_error_hidden", fmt.Errorf("query: %w", secret), "", 500, nil},
+		{"upstream_hides_service", UpstreamFailure("billing.internal:8443", 503, secret), "", 502, nil},
+		{"wrapped_conflict", fmt.Errorf("save: %w", Conflict("project", "7", "already_exists")), "", 409, nil},
+		{"unknown_code", &Error{Code: "TEAPOT", Message: "secret detail"}, "", 500, nil},
+		{"canceled", Canceled(nil), "", 499, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			if tt.reqID != "" {
+				rec.Header().Set("X-Request-ID", tt.reqID)
+			}
+			req := httptest.NewRequest(http.MethodGet, "/projects/42?token=abc", nil)
+			WriteProblem(rec, req, tt.err)
+
+			if rec.Code != tt.status {
+				t.Errorf("status = %d, want %d", rec.Code, tt.status)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			for k, v := range tt.headers {
+				if got := rec.Header().Get(k); got != v {
+					t.Errorf("header %s = %q, want %q", k, got, v)
+				}
+			}
+			if tt.headers == nil && rec.Header().Get("Retry-After") != "" {
+				t.Errorf("unexpected Retry-After %q", rec.Header().Get("Retry-After"))
+			}
+			body := rec.Body.Bytes()
+			var p Problem
+			if err := json.Unmarshal(body, &p); err != nil {
+				t.Fatalf("body is not JSON: %v", err)
+			}
+			if p.Status != rec.Code {
+				t.Errorf("body status %d != response status %d", p.Status, rec.Code)
+			}
+			if p.RequestID != tt.reqID {
+				t.Errorf("request_id = %q, want %q", p.RequestID, tt.reqID)
+			}
+			for _, leak := range []string{"password", "pq:", "billing.internal", "secret detail", "token=abc"} {
+				if bytes.Contains(body, []byte(leak)) {
+					t.Errorf("body leaks %q: %s", leak, body)
+				}
+			}
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, body, "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			pretty.WriteByte('\n')
+			golden := filepath.Join("testdata", "golden", tt.name+".json")
+			if *update {
+				if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("read golden file (run go test -update to create): %v", err)
+			}
+			if !bytes.Equal(pretty.Bytes(), want) {
+				t.Errorf("body differs from %s\ngot:\n%s\nwant:\n%s", golden, pretty.Bytes(), want)
+			}
+		})
+	}
+}
+
+func TestWriteProblemNilErrorWritesNothing(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteProblem(rec, nil, nil)
+	if rec.Body.Len() != 0 || len(rec.Header()) != 0 {
+		t.Errorf("wrote %d bytes and headers %v for a nil error", rec.Body.Len(), rec.Header())
+	}
+}
+
+func TestWriteProblemNilRequest(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteProblem(rec, nil, NotFound("x", "1"))
+	var p Problem
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Instance != "" || p.Status != 404 {
+		t.Errorf("problem = %+v, err %v", p, err)
+	}
+}
+
+func TestWriteProblemClearsStaleHeaders(t *testing.T) {
+	rec := httptest.NewRecorder()
+	rec.Header().Set("Content-Encoding", "gzip")
+	rec.Header().Set("ETag", `"v1"`)
+	WriteProblem(rec, nil, Internal(nil))
+	for _, h := range []string{"Content-Encoding", "ETag"} {
+		if rec.Header().Get(h) != "" {
+			t.Errorf("%s still set on a problem response", h)
+		}
+	}
+	if rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Error("X-Content-Type-Options not set")
+	}
+	if got := rec.Header().Get("Content-Length"); got != fmt.Sprint(rec.Body.Len()) {
+		t.Errorf("Content-Length = %s, body is %d bytes", got, rec.Body.Len())
+	}
+}
+
+// FuzzWriteProblemHidesCause checks that the text of an internal cause, or of
+// an error that is not a *Error, never reaches a problem body: the body must be
+// byte for byte the same whatever that text is.
+func FuzzWriteProblemHidesCause(f *testing.F) {
+	f.Add("pq: password authentication failed", uint8(0))
+	f.Add("<script>alert(1)</script>", uint8(3))
+	f.Add("\x00\xff\"}", uint8(9))
+	f.Add("internal", uint8(12))
+	errorsFor := func(text string, code Code) []error {
+		cause := errors.New(text)
+		return []error{
+			cause,
+			fmt.Errorf("wrapped: %w", cause),
+			&Error{Code: code, Message: "safe message", Cause: cause},
+			UpstreamFailure(text, 500, cause),
+			errors.Join(cause, &Error{Code: code, Message: "safe message", Cause: cause}),
+		}
+	}
+	render := func(err error) []byte {
+		rec := httptest.NewRecorder()
+		WriteProblem(rec, httptest.NewRequest("GET", "/x", nil), err)
+		return rec.Body.Bytes()
+	}
+	f.Fuzz(func(t *testing.T, secret string, k uint8) {
+		code := Codes()[int(k)%len(Codes())]
+		reference := errorsFor("reference text", code)
+		for i, err := range errorsFor(secret, code) {
+			got, want := render(err), render(reference[i])
+			if !bytes.Equal(got, want) {
+				t.Fatalf("case %d: the cause text changed the body:\n%s\nwant\n%s", i, got, want)
+			}
+			var p Problem
+			if err := json.Unmarshal(got, &p); err != nil {
+				t.Fatalf("body is not JSON: %v", err)
+			}
+		}
+	})
+}
+
+func BenchmarkWriteProblem(b *testing.B) {
+	req := httptest.NewRequest(http.MethodGet, "/projects/42", nil)
+	err := fmt.Errorf("handler: %w", NotFound("project", "42"))
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		w.h.Set("X-Request-ID", "0190c5a8-7bde-7d38-a2b5-1f1f0e1f9a11")
+		WriteProblem(w, req, err)
+	}
+}
+
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
