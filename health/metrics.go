@@ -1,0 +1,74 @@
+package health
+
+import (
+	"context"
+	"log/slog"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+)
+
+// Instrument names, as exported to OpenTelemetry.
+const (
+	meterName = "github.com/hardenkit/harden/health"
+
+	// metricStatus is a gauge recorded after every run: 1 while the
+	// check's status is pass, 0 while it is warn or fail or has not
+	// passed yet. It follows FailureThreshold, as probes do.
+	metricStatus = "health.check.status"
+	// metricDuration is a histogram of run durations in seconds,
+	// attributed with the run's result.
+	metricDuration = "health.check.duration"
+)
+
+type instruments struct {
+	status   metric.Int64Gauge
+	duration metric.Float64Histogram
+}
+
+var (
+	resultPass = metric.WithAttributes(attribute.String("health.check.result", "pass"))
+	resultFail = metric.WithAttributes(attribute.String("health.check.result", "fail"))
+)
+
+func newInstruments(mp metric.MeterProvider, logger *slog.Logger) instruments {
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	m := mp.Meter(meterName)
+	var in instruments
+	var err error
+	in.status, err = m.Int64Gauge(metricStatus,
+		metric.WithDescription("Status of a health check after its last run: 1 passing, 0 not passing."),
+		metric.WithUnit("{status}"))
+	if err != nil || in.status == nil {
+		logger.WarnContext(context.Background(), "health: create metric", "metric", metricStatus, "error", err)
+		in.status = noop.Int64Gauge{}
+	}
+	in.duration, err = m.Float64Histogram(metricDuration,
+		metric.WithDescription("Duration of health check runs."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+	if err != nil || in.duration == nil {
+		logger.WarnContext(context.Background(), "health: create metric", "metric", metricDuration, "error", err)
+		in.duration = noop.Float64Histogram{}
+	}
+	return in
+}
+
+// record notes one run of k, which left the check in status st.
+func (in instruments) record(k *check, o outcome, st Status) {
+	ctx := context.Background()
+	var v int64
+	if st == StatusPass {
+		v = 1
+	}
+	res := resultFail
+	if o.err == nil {
+		res = resultPass
+	}
+	in.status.Record(ctx, v, k.attrs)
+	in.duration.Record(ctx, o.dur.Seconds(), k.attrs, res)
+}

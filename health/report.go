@@ -1,0 +1,128 @@
+package health
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Report is the answer to one probe: its overall status and the checks
+// that decided it.
+type Report struct {
+	Probe  Probe
+	Status Status
+	// Draining is true for a readiness report after Checker.Drain; the
+	// status is then fail whatever the checks say.
+	Draining bool
+	// Checks are the probe's checks in the order they were added.
+	Checks []CheckResult
+}
+
+// CheckResult is one check's part in a Report.
+type CheckResult struct {
+	Name     string
+	Critical bool
+	// Status is the check's status for the report's probe: a check with
+	// no passing result yet counts as passing for liveness and as
+	// failing for readiness and startup; a check that has passed once
+	// passes startup for good.
+	Status Status
+	// Err is the last run's error, nil if it passed. It can be non-nil
+	// while Status is pass, when fewer than FailureThreshold
+	// consecutive runs have failed.
+	Err error
+	// Reason is what a response shows for a check that is not passing
+	// when error details are hidden: "check failed", or the package's
+	// own explanation such as "timed out after 1s" or "no result yet".
+	// It is empty when Status is pass.
+	Reason string
+	// Duration is how long the last run took.
+	Duration time.Duration
+	// Time is when the last run ended; zero before the first.
+	Time time.Time
+	// ConsecutiveFailures counts the failed runs since the last pass.
+	ConsecutiveFailures int
+}
+
+// Report runs the checks of probe p whose cached results have expired,
+// waits for them (each is bounded by its timeout, and the wait by ctx)
+// and reports the result, just as the handler would answer. p must be
+// exactly one of Liveness, Readiness and Startup.
+func (c *Checker) Report(ctx context.Context, p Probe) (Report, error) {
+	if p != Liveness && p != Readiness && p != Startup {
+		return Report{}, fmt.Errorf("health: report: probe %v is not one of liveness, readiness, startup", p)
+	}
+	list := *c.checks.Load()
+	c.await(ctx, list, p, nil, nil)
+	return c.report(list, p, nil, nil), nil
+}
+
+// included reports whether k takes part in an answer for probe p that
+// is limited to only (if non-nil) and leaves out the names in excl.
+func included(k *check, p Probe, only *check, excl []string) bool {
+	if only != nil {
+		return k == only
+	}
+	if k.probes&p == 0 {
+		return false
+	}
+	for _, e := range excl {
+		if e == k.name {
+			return false
+		}
+	}
+	return true
+}
+
+// await starts the runs an answer for probe p needs and waits for them
+// to settle or for ctx to end. The runs proceed concurrently; waiting
+// for each in turn takes as long as the slowest, and needs no goroutine
+// per request.
+func (c *Checker) await(ctx context.Context, list []*check, p Probe, only *check, excl []string) {
+	now := c.mono(c.now())
+	var buf [16]*flight
+	waits := buf[:0]
+	for _, k := range list {
+		if !included(k, p, only, excl) || !k.needsRun(p, now) {
+			continue
+		}
+		if f := k.refresh(false); f != nil {
+			waits = append(waits, f)
+		}
+	}
+	for _, f := range waits {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// report assembles the answer for probe p from the recorded results.
+func (c *Checker) report(list []*check, p Probe, only *check, excl []string) Report {
+	r := Report{Probe: p, Status: StatusPass}
+	for _, k := range list {
+		if !included(k, p, only, excl) {
+			continue
+		}
+		cr := k.snapshot(p)
+		r.Checks = append(r.Checks, cr)
+		r.Status = worse(r.Status, cr.Status)
+	}
+	if p == Readiness && c.draining.Load() {
+		r.Draining = true
+		r.Status = StatusFail
+	}
+	return r
+}
+
+func worse(a, b Status) Status {
+	if a == StatusFail || b == StatusFail {
+		return StatusFail
+	}
+	if a == StatusWarn || b == StatusWarn {
+		return StatusWarn
+	}
+	return StatusPass
+}
