@@ -61,11 +61,11 @@ func TestReportRejectsCombinedProbe(t *testing.T) {
 
 func TestProbeString(t *testing.T) {
 	tests := map[Probe]string{
-		0:                             "none",
-		Liveness:                      "liveness",
-		Readiness | Startup:           "readiness|startup",
+		0:                              "none",
+		Liveness:                       "liveness",
+		Readiness | Startup:            "readiness|startup",
 		Liveness | Readiness | Startup: "liveness|readiness|startup",
-		0x18:                          "Probe(0x18)",
+		0x18:                           "Probe(0x18)",
 	}
 	for p, want := range tests {
 		if got := p.String(); got != want {
