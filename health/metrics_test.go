@@ -1,0 +1,75 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+func TestMetrics(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	c, clk, _ := newTestChecker(t, &Options{MeterProvider: mp})
+	mustAdd(t, c, Check{Name: "db", Critical: true, Func: sequence(nil, errors.New("down"))})
+	mustAdd(t, c, Check{Name: "cache", Func: pass})
+
+	report(t, c, Readiness)
+	gauges, hist := collect(t, reader)
+	if gauges["db"] != 1 || gauges["cache"] != 1 {
+		t.Errorf("status gauges = %v, want db 1, cache 1", gauges)
+	}
+	clk.Advance(DefaultCacheTTL)
+	report(t, c, Readiness)
+	gauges, hist = collect(t, reader)
+	if gauges["db"] != 0 || gauges["cache"] != 1 {
+		t.Errorf("status gauges = %v, want db 0, cache 1", gauges)
+	}
+	if hist["db/pass"] != 1 || hist["db/fail"] != 1 || hist["cache/pass"] != 2 {
+		t.Errorf("duration counts = %v, want db/pass 1, db/fail 1, cache/pass 2", hist)
+	}
+}
+
+// collect returns the status gauge by check and the duration histogram's
+// count by check/result.
+func collect(t *testing.T, r sdkmetric.Reader) (map[string]int64, map[string]uint64) {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	gauges := map[string]int64{}
+	hist := map[string]uint64{}
+	for _, sm := range rm.ScopeMetrics {
+		if sm.Scope.Name != meterName {
+			t.Errorf("scope = %q, want %q", sm.Scope.Name, meterName)
+		}
+		for _, m := range sm.Metrics {
+			switch m.Name {
+			case metricStatus:
+				for _, dp := range m.Data.(metricdata.Gauge[int64]).DataPoints {
+					gauges[attr(dp.Attributes, "health.check.name")] = dp.Value
+				}
+			case metricDuration:
+				if m.Unit != "s" {
+					t.Errorf("duration unit = %q, want s", m.Unit)
+				}
+				for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+					hist[attr(dp.Attributes, "health.check.name")+"/"+attr(dp.Attributes, "health.check.result")] = dp.Count
+				}
+			default:
+				t.Errorf("unexpected metric %q", m.Name)
+			}
+		}
+	}
+	return gauges, hist
+}
+
+func attr(s attribute.Set, key string) string {
+	v, _ := s.Value(attribute.Key(key))
+	return v.Emit()
+}

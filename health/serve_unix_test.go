@@ -1,0 +1,60 @@
+//go:build unix
+
+package health
+
+import (
+	"context"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestServeStopsOnSignal(t *testing.T) {
+	c, _, _ := newTestChecker(t, nil)
+	// SIGUSR1 stands in for SIGTERM, which would end the test binary if
+	// anything went wrong.
+	base, done := startServe(t, context.Background(), c.Handler(), c,
+		&ServeOptions{DrainDelay: -1, Signals: []os.Signal{syscall.SIGUSR1}, Logger: quiet})
+	// Serve registers for signals before it serves, so an answer means
+	// the signal will reach it.
+	if code, _, err := get(base + "/livez"); err != nil || code != 200 {
+		t.Fatalf("livez: %d %v", code, err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, done); err != nil {
+		t.Errorf("Serve = %v, want nil", err)
+	}
+	if !c.Draining() {
+		t.Error("Serve did not drain the checker")
+	}
+}
+
+func TestServeSecondSignalSkipsDrainDelay(t *testing.T) {
+	c, _, _ := newTestChecker(t, nil)
+	base, done := startServe(t, context.Background(), c.Handler(), c,
+		&ServeOptions{DrainDelay: time.Hour, Signals: []os.Signal{syscall.SIGUSR2}, Logger: quiet})
+	if _, _, err := get(base + "/livez"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	// Signals of one kind do not queue: send the second once the first
+	// has been handled.
+	deadline := time.Now().Add(5 * time.Second)
+	for !c.Draining() {
+		if time.Now().After(deadline) {
+			t.Fatal("first signal not handled")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, done); err != nil {
+		t.Errorf("Serve = %v, want nil", err)
+	}
+}
