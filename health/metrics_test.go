@@ -19,13 +19,13 @@ func TestMetrics(t *testing.T) {
 	mustAdd(t, c, Check{Name: "cache", Func: pass})
 
 	report(t, c, Readiness)
-	gauges, hist := collect(t, reader)
+	gauges, _ := collect(t, reader)
 	if gauges["db"] != 1 || gauges["cache"] != 1 {
 		t.Errorf("status gauges = %v, want db 1, cache 1", gauges)
 	}
 	clk.Advance(DefaultCacheTTL)
 	report(t, c, Readiness)
-	gauges, hist = collect(t, reader)
+	gauges, hist := collect(t, reader)
 	if gauges["db"] != 0 || gauges["cache"] != 1 {
 		t.Errorf("status gauges = %v, want db 0, cache 1", gauges)
 	}
@@ -71,5 +71,5 @@ func collect(t *testing.T, r sdkmetric.Reader) (map[string]int64, map[string]uin
 
 func attr(s attribute.Set, key string) string {
 	v, _ := s.Value(attribute.Key(key))
-	return v.Emit()
+	return v.String()
 }
