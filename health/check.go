@@ -29,7 +29,9 @@ type Check struct {
 	// panic in Func is recovered and reported as a failure.
 	Func func(ctx context.Context) error
 
-	// Timeout bounds one run. Zero means Options.Timeout.
+	// Timeout bounds one run. Zero means Options.Timeout. Keep it below
+	// the orchestrator's probe timeout (timeoutSeconds in Kubernetes), so
+	// the probe gets this package's answer rather than its own timeout.
 	Timeout time.Duration
 
 	// Critical makes the probe fail (503) while this check fails. A

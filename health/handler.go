@@ -106,7 +106,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if only == nil {
-			http.Error(w, "health: no check "+strconv.Quote(name)+" in "+endpointNames[ep], http.StatusNotFound)
+			http.Error(w, "health: no check "+strconv.Quote(name)+" in "+ep.String(), http.StatusNotFound)
 			return
 		}
 	}
@@ -146,7 +146,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rep := c.report(list, p, only, excl)
 	v := view{
-		label:    endpointNames[ep],
+		label:    ep.String(),
 		single:   only != nil,
 		verbose:  verbose,
 		details:  details,

@@ -24,21 +24,21 @@ const (
 )
 
 type instruments struct {
-	status   metric.Int64Gauge
-	duration metric.Float64Histogram
+	status     metric.Int64Gauge
+	duration   metric.Float64Histogram
+	resultPass metric.MeasurementOption
+	resultFail metric.MeasurementOption
 }
-
-var (
-	resultPass = metric.WithAttributes(attribute.String("health.check.result", "pass"))
-	resultFail = metric.WithAttributes(attribute.String("health.check.result", "fail"))
-)
 
 func newInstruments(mp metric.MeterProvider, logger *slog.Logger) instruments {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
 	m := mp.Meter(meterName)
-	var in instruments
+	in := instruments{
+		resultPass: metric.WithAttributes(attribute.String("health.check.result", "pass")),
+		resultFail: metric.WithAttributes(attribute.String("health.check.result", "fail")),
+	}
 	var err error
 	in.status, err = m.Int64Gauge(metricStatus,
 		metric.WithDescription("Status of a health check after its last run: 1 passing, 0 not passing."),
@@ -65,9 +65,9 @@ func (in instruments) record(k *check, o outcome, st Status) {
 	if st == StatusPass {
 		v = 1
 	}
-	res := resultFail
+	res := in.resultFail
 	if o.err == nil {
-		res = resultPass
+		res = in.resultPass
 	}
 	in.status.Record(ctx, v, k.attrs)
 	in.duration.Record(ctx, o.dur.Seconds(), k.attrs, res)

@@ -80,7 +80,18 @@ const (
 	numEndpoints
 )
 
-var endpointNames = [numEndpoints]string{"livez", "readyz", "healthz", "startupz"}
+func (e endpoint) String() string {
+	switch e {
+	case epLivez:
+		return "livez"
+	case epReadyz:
+		return "readyz"
+	case epHealthz:
+		return "healthz"
+	default:
+		return "startupz"
+	}
+}
 
 func (e endpoint) probe() Probe {
 	switch e {
@@ -94,9 +105,9 @@ func (e endpoint) probe() Probe {
 }
 
 func endpointByName(s string) (endpoint, bool) {
-	for i, n := range endpointNames {
-		if s == n {
-			return endpoint(i), true
+	for e := range numEndpoints {
+		if s == e.String() {
+			return e, true
 		}
 	}
 	return 0, false

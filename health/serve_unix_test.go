@@ -4,7 +4,9 @@ package health
 
 import (
 	"context"
+	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -56,5 +58,46 @@ func TestServeSecondSignalSkipsDrainDelay(t *testing.T) {
 	}
 	if err := wait(t, done); err != nil {
 		t.Errorf("Serve = %v, want nil", err)
+	}
+}
+
+func TestServeSecondSignalClosesConnections(t *testing.T) {
+	c, _, _ := newTestChecker(t, nil)
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	defer close(release)
+	mux := http.NewServeMux()
+	mux.Handle("/livez", c.Handler())
+	mux.HandleFunc("/stuck", func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+	})
+	base, done := startServe(t, context.Background(), mux, c,
+		&ServeOptions{DrainDelay: -1, ShutdownTimeout: time.Hour, Signals: []os.Signal{syscall.SIGUSR1}, Logger: quiet})
+	got := make(chan error, 1)
+	go func() {
+		_, _, err := get(base + "/stuck")
+		got <- err
+	}()
+	<-entered
+	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !c.Draining() {
+		if time.Now().After(deadline) {
+			t.Fatal("first signal not handled")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	err := wait(t, done)
+	if err == nil || !strings.Contains(err.Error(), "health: shutdown: connections closed by signal user defined signal 1") {
+		t.Errorf("Serve = %v, want the forced close reported", err)
+	}
+	if err := <-got; err == nil {
+		t.Error("stuck request completed; want its connection closed")
 	}
 }
