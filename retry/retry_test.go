@@ -1,0 +1,522 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/hardenkit/harden/result"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// testPolicy returns a quiet policy on clock c.
+func testPolicy(c Clock) Policy {
+	return Policy{Clock: c, Logger: quiet}
+}
+
+// failing returns an op that fails with errs in turn, then succeeds, and a
+// pointer to the number of calls.
+func failing(errs ...error) (func(context.Context) error, *int) {
+	var n int
+	return func(context.Context) error {
+		n++
+		if n <= len(errs) {
+			return errs[n-1]
+		}
+		return nil
+	}, &n
+}
+
+func asError(t *testing.T, err error) *Error {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v (%T) is not a *retry.Error", err, err)
+	}
+	return e
+}
+
+func TestDoFirstAttemptSucceeds(t *testing.T) {
+	clock := newAutoClock()
+	op, calls := failing()
+	if err := Do(context.Background(), testPolicy(clock), op); err != nil {
+		t.Fatalf("Do = %v, want nil", err)
+	}
+	if *calls != 1 {
+		t.Errorf("op ran %d times, want 1", *calls)
+	}
+	if d := clock.Delays(); len(d) != 0 {
+		t.Errorf("timers made: %v, want none", d)
+	}
+}
+
+func TestDoRetriesUntilSuccess(t *testing.T) {
+	clock := newAutoClock()
+	boom := errors.New("connection reset")
+	op, calls := failing(boom, boom)
+	var seen []Attempt
+	p := testPolicy(clock)
+	p.OnRetry = func(_ context.Context, a Attempt) { seen = append(seen, a) }
+	if err := Do(context.Background(), p, op); err != nil {
+		t.Fatalf("Do = %v, want nil", err)
+	}
+	if *calls != 3 {
+		t.Errorf("op ran %d times, want 3", *calls)
+	}
+	delays := clock.Delays()
+	if len(seen) != 2 || len(delays) != 2 {
+		t.Fatalf("OnRetry saw %d retries and %d timers, want 2 and 2", len(seen), len(delays))
+	}
+	var elapsed time.Duration
+	for i, a := range seen {
+		if a.Number != i+1 || !errors.Is(a.Err, boom) || a.Delay != delays[i] || a.Elapsed != elapsed {
+			t.Errorf("retry %d = %+v, want number %d, err %v, delay %v, elapsed %v", i, a, i+1, boom, delays[i], elapsed)
+		}
+		elapsed += a.Delay
+	}
+}
+
+func TestDoExhausted(t *testing.T) {
+	clock := newAutoClock()
+	boom := result.Unavailable("maintenance", 0)
+	calls := 0
+	p := testPolicy(clock)
+	p.MaxAttempts = 3
+	err := Do(context.Background(), p, func(context.Context) error {
+		calls++
+		return fmt.Errorf("load profile: %w", boom)
+	})
+	e := asError(t, err)
+	if e.Reason != ReasonExhausted || e.Attempts != 3 || calls != 3 {
+		t.Errorf("got reason %s after %d attempts (%d calls), want exhausted after 3", e.Reason, e.Attempts, calls)
+	}
+	var sum time.Duration
+	for _, d := range clock.Delays() {
+		sum += d
+	}
+	if e.Elapsed != sum {
+		t.Errorf("Elapsed = %v, want the sum of the delays %v", e.Elapsed, sum)
+	}
+	if !errors.Is(err, boom) || !errors.Is(err, result.ErrUnavailable) || result.CodeOf(err) != result.CodeUnavailable {
+		t.Errorf("errors.Is/CodeOf do not see the last error through %v", err)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("exhausted error %v matches a context error", err)
+	}
+}
+
+func TestDoMaxAttempts(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		max, fails, wantCalls int
+		wantErr               bool
+	}{
+		{0, 100, DefaultMaxAttempts, true},
+		{1, 100, 1, true},
+		{2, 1, 2, false},
+		{-1, 25, 26, false}, // no limit
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.max), func(t *testing.T) {
+			errs := make([]error, tt.fails)
+			for i := range errs {
+				errs[i] = boom
+			}
+			op, calls := failing(errs...)
+			p := testPolicy(newAutoClock())
+			p.MaxAttempts = tt.max
+			err := Do(context.Background(), p, op)
+			if *calls != tt.wantCalls || (err != nil) != tt.wantErr {
+				t.Errorf("MaxAttempts %d: %d calls, err %v; want %d calls, error %v", tt.max, *calls, err, tt.wantCalls, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestDoContextDoneBeforeFirstAttempt(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	op, calls := failing()
+	err := Do(ctx, testPolicy(newAutoClock()), op)
+	e := asError(t, err)
+	if *calls != 0 || e.Reason != ReasonContext || e.Attempts != 0 || e.Last != nil {
+		t.Errorf("got %d calls, %+v; want no attempt and ReasonContext", *calls, e)
+	}
+	if !errors.Is(err, context.Canceled) || result.CodeOf(err) != result.CodeCanceled {
+		t.Errorf("error %v does not match context.Canceled / CANCELED", err)
+	}
+	if want := "retry: context canceled before the first attempt"; err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err, want)
+	}
+}
+
+func TestDoContextCauseIsKept(t *testing.T) {
+	shutdown := errors.New("shutting down")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(shutdown)
+	err := Do(ctx, testPolicy(newAutoClock()), func(context.Context) error { return nil })
+	if !errors.Is(err, shutdown) || !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v does not match both the cause and context.Canceled", err)
+	}
+}
+
+func TestDoCancelledMidSleep(t *testing.T) {
+	clock := newManualClock()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	boom := result.Unavailable("", 0)
+	p := testPolicy(clock)
+	p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(time.Hour) }
+	done := make(chan error, 1)
+	go func() { done <- Do(ctx, p, func(context.Context) error { return boom }) }()
+
+	if d := <-clock.made; d != time.Hour {
+		t.Fatalf("waiting %v, want 1h", d)
+	}
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Do did not return after its context was cancelled mid-sleep")
+	}
+	e := asError(t, err)
+	if e.Reason != ReasonContext || e.Attempts != 1 || !errors.Is(err, boom) || !errors.Is(err, context.Canceled) {
+		t.Errorf("got %+v (%v), want ReasonContext after 1 attempt matching both errors", e, err)
+	}
+	if !strings.Contains(err.Error(), "context canceled after 1 attempt") {
+		t.Errorf("Error() = %q, want it to say the context was cancelled", err)
+	}
+	if n := clock.Live(); n != 0 {
+		t.Errorf("%d timers left running", n)
+	}
+}
+
+func TestDoCancelledMidSleepSystemClock(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := Policy{Logger: quiet, Schedule: func() backoff.BackOff { return backoff.NewConstantBackOff(time.Hour) }}
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- Do(ctx, p, func(context.Context) error {
+			close(started)
+			return errors.New("boom")
+		})
+	}()
+	<-started
+	begin := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Do = %v, want context.Canceled", err)
+		}
+		if d := time.Since(begin); d > 5*time.Second {
+			t.Errorf("Do took %v to return after cancel", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Do did not return after its context was cancelled mid-sleep")
+	}
+}
+
+func TestDoDelayPastDeadline(t *testing.T) {
+	clock := newAutoClock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p := testPolicy(clock)
+	p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(2 * time.Minute) }
+	op, calls := failing(errors.New("boom"), errors.New("boom"))
+	err := Do(ctx, p, op)
+	e := asError(t, err)
+	if *calls != 1 || e.Reason != ReasonContext || len(clock.Delays()) != 0 {
+		t.Errorf("got %d calls, reason %s, timers %v; want 1 call, ReasonContext, no timer", *calls, e.Reason, clock.Delays())
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v does not match context.DeadlineExceeded", err)
+	}
+	if ctx.Err() != nil {
+		t.Error("the context ended: Do waited instead of returning at once")
+	}
+	if want := "retry: next delay of 2m0s would pass the context deadline after 1 attempt: boom"; err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err, want)
+	}
+}
+
+func TestDoRetryAfter(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		maxHint   time.Duration
+		wantDelay time.Duration
+	}{
+		{"rate limited", result.RateLimited(3 * time.Second), 0, 3 * time.Second},
+		{"unavailable", result.Unavailable("maintenance", 40*time.Second), 0, 40 * time.Second},
+		{"wrapped", fmt.Errorf("call: %w", result.RateLimited(2*time.Second)), 0, 2 * time.Second},
+		{"bounded by default", result.RateLimited(time.Hour), 0, DefaultMaxRetryAfter},
+		{"bounded by policy", result.RateLimited(time.Hour), 5 * time.Second, 5 * time.Second},
+		{"user type", hintErr(7 * time.Second), 0, 7 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newAutoClock()
+			p := testPolicy(clock)
+			p.MaxRetryAfter = tt.maxHint
+			op, _ := failing(tt.err)
+			if err := Do(context.Background(), p, op); err != nil {
+				t.Fatalf("Do = %v", err)
+			}
+			if d := clock.Delays(); len(d) != 1 || d[0] != tt.wantDelay {
+				t.Errorf("delays %v, want [%v]", d, tt.wantDelay)
+			}
+		})
+	}
+}
+
+// hintErr is a user's error type with a delay hint and no Retryable method.
+type hintErr time.Duration
+
+func (h hintErr) Error() string             { return "slow down" }
+func (h hintErr) RetryAfter() time.Duration { return time.Duration(h) }
+
+func TestDoRetryAfterZeroUsesSchedule(t *testing.T) {
+	clock := newAutoClock()
+	p := testPolicy(clock)
+	p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(123 * time.Millisecond) }
+	op, _ := failing(result.RateLimited(0))
+	if err := Do(context.Background(), p, op); err != nil {
+		t.Fatal(err)
+	}
+	if d := clock.Delays(); len(d) != 1 || d[0] != 123*time.Millisecond {
+		t.Errorf("delays %v, want the schedule's [123ms]", d)
+	}
+}
+
+func TestDoRetryAfterPastDeadlineGivesUp(t *testing.T) {
+	clock := newAutoClock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	op, calls := failing(result.RateLimited(30 * time.Second))
+	err := Do(ctx, testPolicy(clock), op)
+	e := asError(t, err)
+	if *calls != 1 || e.Reason != ReasonContext || len(clock.Delays()) != 0 {
+		t.Errorf("got %d calls, %s, timers %v; want to give up at once", *calls, e.Reason, clock.Delays())
+	}
+	if result.CodeOf(err) != result.CodeRateLimited || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v: want RATE_LIMITED and DeadlineExceeded in its chain", err)
+	}
+}
+
+func TestDoAttemptTimeout(t *testing.T) {
+	p := testPolicy(newAutoClock())
+	p.AttemptTimeout = 20 * time.Millisecond
+	var calls int
+	var deadlines []bool
+	err := Do(context.Background(), p, func(ctx context.Context) error {
+		calls++
+		_, ok := ctx.Deadline()
+		deadlines = append(deadlines, ok)
+		if calls == 1 {
+			<-ctx.Done()
+			// An operation that turns its timeout into a non-retryable
+			// error is still retried: the attempt ran out of its own time.
+			return result.Canceled(ctx.Err())
+		}
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Fatalf("Do = %v after %d calls, want nil after 2", err, calls)
+	}
+	for i, ok := range deadlines {
+		if !ok {
+			t.Errorf("attempt %d had no deadline", i+1)
+		}
+	}
+}
+
+func TestDoValue(t *testing.T) {
+	clock := newAutoClock()
+	n := 0
+	got, err := DoValue(context.Background(), testPolicy(clock), func(context.Context) (string, error) {
+		n++
+		if n < 3 {
+			return "", result.Timeout(nil)
+		}
+		return "profile", nil
+	})
+	if err != nil || got != "profile" || n != 3 {
+		t.Errorf("DoValue = %q, %v after %d calls; want profile, nil after 3", got, err, n)
+	}
+
+	got, err = DoValue(context.Background(), testPolicy(clock), func(context.Context) (string, error) {
+		return "partial", result.NotFound("profile", "42")
+	})
+	if got != "partial" || !errors.Is(err, result.ErrNotFound) {
+		t.Errorf("DoValue = %q, %v; want the last attempt's value and NOT_FOUND", got, err)
+	}
+}
+
+func TestDoInvalidPolicy(t *testing.T) {
+	tests := []struct {
+		p    Policy
+		want string
+	}{
+		{Policy{InitialDelay: -1}, "InitialDelay is negative"},
+		{Policy{MaxDelay: -time.Second}, "MaxDelay is negative"},
+		{Policy{MaxRetryAfter: -1}, "MaxRetryAfter is negative"},
+		{Policy{AttemptTimeout: -1}, "AttemptTimeout is negative"},
+		{Policy{Multiplier: 0.5}, "Multiplier 0.5 is below 1"},
+		{Policy{Multiplier: -2}, "Multiplier -2 is below 1"},
+		{Policy{InitialDelay: 2 * time.Second, MaxDelay: time.Second}, "InitialDelay 2s is above MaxDelay 1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			op, calls := failing()
+			err := Do(context.Background(), tt.p, op)
+			if err == nil || !strings.HasPrefix(err.Error(), "retry: invalid Policy: ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Do = %v, want an invalid-policy error about %q", err, tt.want)
+			}
+			if *calls != 0 {
+				t.Errorf("op ran %d times with an invalid policy", *calls)
+			}
+			if v := tt.p.Validate(); v == nil || v.Error() != err.Error() {
+				t.Errorf("Validate = %v, want %v", v, err)
+			}
+		})
+	}
+	for _, p := range []Policy{{}, {MaxDelay: 50 * time.Millisecond}, {InitialDelay: time.Minute}, {Multiplier: 1}} {
+		if err := p.Validate(); err != nil {
+			t.Errorf("Validate(%+v) = %v, want nil", p, err)
+		}
+	}
+}
+
+func TestDoSchedule(t *testing.T) {
+	boom := errors.New("boom")
+	t.Run("constant", func(t *testing.T) {
+		clock := newAutoClock()
+		p := testPolicy(clock)
+		p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(7 * time.Second) }
+		op, _ := failing(boom, boom, boom)
+		if err := Do(context.Background(), p, op); err != nil {
+			t.Fatal(err)
+		}
+		if d := clock.Delays(); fmt.Sprint(d) != "[7s 7s 7s]" {
+			t.Errorf("delays %v, want [7s 7s 7s]", d)
+		}
+	})
+	t.Run("stop", func(t *testing.T) {
+		p := testPolicy(newAutoClock())
+		p.Schedule = func() backoff.BackOff { return &backoff.StopBackOff{} }
+		op, calls := failing(boom)
+		e := asError(t, Do(context.Background(), p, op))
+		if e.Reason != ReasonExhausted || *calls != 1 {
+			t.Errorf("got %s after %d calls, want exhausted after 1", e.Reason, *calls)
+		}
+	})
+	t.Run("zero delay makes no timer", func(t *testing.T) {
+		clock := newAutoClock()
+		p := testPolicy(clock)
+		p.Schedule = func() backoff.BackOff { return &backoff.ZeroBackOff{} }
+		op, calls := failing(boom, boom)
+		if err := Do(context.Background(), p, op); err != nil || *calls != 3 {
+			t.Fatalf("Do = %v after %d calls", err, *calls)
+		}
+		if d := clock.Delays(); len(d) != 0 {
+			t.Errorf("timers %v, want none", d)
+		}
+	})
+	t.Run("fresh per call", func(t *testing.T) {
+		clock := newAutoClock()
+		p := testPolicy(clock)
+		made := 0
+		p.Schedule = func() backoff.BackOff {
+			made++
+			b := backoff.NewExponentialBackOff(backoff.WithRandomizationFactor(0),
+				backoff.WithInitialInterval(time.Second), backoff.WithMultiplier(2))
+			return b
+		}
+		for range 2 {
+			op, _ := failing(boom, boom)
+			if err := Do(context.Background(), p, op); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := clock.Delays(); made != 2 || fmt.Sprint(d) != "[1s 2s 1s 2s]" {
+			t.Errorf("made %d schedules with delays %v, want 2 with [1s 2s 1s 2s]", made, d)
+		}
+		op, _ := failing()
+		_ = Do(context.Background(), p, op)
+		if made != 2 {
+			t.Errorf("a first-attempt success made a schedule")
+		}
+	})
+}
+
+func TestDoDefaultScheduleBounds(t *testing.T) {
+	for range 50 {
+		clock := newAutoClock()
+		p := testPolicy(clock)
+		p.MaxAttempts = 8
+		p.InitialDelay = time.Second
+		p.MaxDelay = 5 * time.Second
+		op, _ := failing(errors.New("a"), errors.New("b"), errors.New("c"), errors.New("d"), errors.New("e"), errors.New("f"), errors.New("g"))
+		if err := Do(context.Background(), p, op); err != nil {
+			t.Fatal(err)
+		}
+		ceilings := []time.Duration{1, 2, 4, 5, 5, 5, 5}
+		for i, d := range clock.Delays() {
+			if d < 0 || d > ceilings[i]*time.Second {
+				t.Fatalf("delay %d = %v, want within [0, %v]", i+1, d, ceilings[i]*time.Second)
+			}
+		}
+	}
+}
+
+func TestDoSystemClockSynctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		op, calls := failing(errors.New("a"), errors.New("b"), errors.New("c"))
+		if err := Do(context.Background(), Policy{Logger: quiet}, op); err != nil {
+			t.Fatal(err)
+		}
+		// Full jitter below ceilings of 100, 200 and 400ms.
+		if el := time.Since(start); *calls != 4 || el > 700*time.Millisecond {
+			t.Errorf("%d calls in %v, want 4 within 700ms", *calls, el)
+		}
+	})
+}
+
+func TestDoSharedPolicyConcurrently(t *testing.T) {
+	p := testPolicy(newAutoClock())
+	p.Budget = NewBudget(nil)
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 50 {
+				n := 0
+				_ = Do(context.Background(), p, func(context.Context) error {
+					total.Add(1)
+					n++
+					if n == 1 {
+						return result.Unavailable("", 0)
+					}
+					return nil
+				})
+			}
+		})
+	}
+	wg.Wait()
+	if got := total.Load(); got < 800 || got > 1600 {
+		t.Errorf("%d attempts for 800 calls, want between 800 and 1600", got)
+	}
+}

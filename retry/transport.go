@@ -1,0 +1,216 @@
+package retry
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hardenkit/harden/internal/retryafter"
+)
+
+// HeaderIdempotencyKey is the request header that makes a POST or PATCH
+// safe to retry: the server uses it to apply the request at most once.
+const HeaderIdempotencyKey = "Idempotency-Key"
+
+// maxDrain bounds how much of a discarded response is read so that its
+// connection can be reused; a longer body is closed unread instead.
+const maxDrain = 64 << 10
+
+// Transport returns an http.RoundTripper that sends requests through base
+// (http.DefaultTransport when nil) and retries them under p.
+//
+// A request is retried only when repeating it is safe:
+//
+//   - its method is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE), or
+//     it carries an Idempotency-Key header (POST, PATCH and others);
+//   - its body can be replayed: it has none, or it is http.NoBody, or
+//     GetBody is set (http.NewRequest sets it for the usual in-memory
+//     bodies). A body that cannot be replayed is sent once.
+//
+// Any other request goes to base once, untouched, and does not count
+// towards p.Budget.
+//
+// A retriable request is retried after a connection error and after a 429,
+// 502, 503 or 504 response, under the same rules as Do: p.Classify sees a
+// response with status 429 or 5xx as an error with an HTTPStatus() int
+// method, and may stop on it or retry other statuses (such as 500). A
+// Retry-After header, in seconds or as an HTTP-date, sets the next delay,
+// bounded by p.MaxRetryAfter; one that would not fit before the request
+// context's deadline ends the loop at once.
+//
+// Each attempt sends a clone of the request, with its body from GetBody
+// after the first: the caller's request is never modified. A response that
+// is retried is drained (up to 64 KiB, so its connection can be reused) and
+// closed. When the loop gives up after a response, that last response is
+// returned with a nil error, as from any RoundTripper, for the caller to
+// read and close; when it gives up after a connection error, the error is
+// a *Error that unwraps to it. With p.AttemptTimeout, the attempt's
+// deadline also covers reading the returned response's body.
+//
+// The returned RoundTripper is safe for concurrent use if base is, and
+// passes CloseIdleConnections on to base.
+func Transport(base http.RoundTripper, p Policy) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{base: base, policy: p}
+}
+
+type transport struct {
+	base   http.RoundTripper
+	policy Policy
+}
+
+var _ http.RoundTripper = (*transport)(nil)
+
+// RoundTrip sends req, retrying it under the transport's Policy.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.policy.validate(); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	if !replayable(req) {
+		return t.base.RoundTrip(req)
+	}
+	p := &t.policy
+	clock := clockOr(p.Clock)
+	maxHint := p.maxRetryAfter()
+	attempts := 0
+	op := func(ctx context.Context) (*http.Response, error) {
+		attempts++
+		cancel := context.CancelFunc(func() {})
+		if p.AttemptTimeout > 0 {
+			// Ended by cancelOnClose when the body is closed, or below.
+			var c context.CancelFunc
+			ctx, c = context.WithTimeout(ctx, p.AttemptTimeout)
+			cancel = c
+		}
+		r := req.Clone(ctx)
+		if attempts > 1 && hasBody(req) {
+			body, err := req.GetBody()
+			if err != nil {
+				cancel()
+				return nil, Permanent(fmt.Errorf("retry: rewind the body of %s %s: %w", req.Method, req.URL.Redacted(), err))
+			}
+			r.Body = body
+		}
+		resp, err := t.base.RoundTrip(r)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		if p.AttemptTimeout > 0 {
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+			return resp, newStatusError(req, resp, clock, maxHint)
+		}
+		return resp, nil
+	}
+	resp, err := run(req.Context(), p, op, &hooks[*http.Response]{discard: drain, ownTimeout: true})
+	if attempts == 0 && req.Body != nil {
+		// No attempt took ownership of the body; a RoundTripper must close it.
+		req.Body.Close()
+	}
+	if err != nil && resp != nil {
+		// Gave up after a response: it is the answer, as from any transport.
+		return resp, nil
+	}
+	return resp, err
+}
+
+// CloseIdleConnections closes the idle connections of the base transport,
+// if it has a CloseIdleConnections method.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// replayable reports whether sending req again is safe and possible.
+func replayable(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace,
+		http.MethodPut, http.MethodDelete:
+	default:
+		if req.Header.Get(HeaderIdempotencyKey) == "" {
+			return false
+		}
+	}
+	return !hasBody(req) || req.GetBody != nil
+}
+
+func hasBody(req *http.Request) bool {
+	return req.Body != nil && req.Body != http.NoBody
+}
+
+// drain reads what is left of a discarded response, up to maxDrain, and
+// closes it, so that its connection can go back to the pool.
+func drain(resp *http.Response) {
+	if resp == nil || resp.Body == nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, resp.Body, maxDrain)
+	_ = resp.Body.Close()
+}
+
+// statusError is a response with status 429 or 5xx, seen as an error by
+// the retry loop and a Policy's Classify.
+type statusError struct {
+	method, host string
+	status       int
+	after        time.Duration
+}
+
+func newStatusError(req *http.Request, resp *http.Response, clock Clock, maxHint time.Duration) *statusError {
+	e := &statusError{method: req.Method, host: req.URL.Host, status: resp.StatusCode}
+	if e.method == "" {
+		e.method = http.MethodGet
+	}
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		if d, ok := retryafter.Parse(v, clock.Now(), maxHint); ok {
+			e.after = d
+		}
+	}
+	return e
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%s %s: %d %s", e.method, e.host, e.status, http.StatusText(e.status))
+}
+
+// HTTPStatus returns the response's status.
+func (e *statusError) HTTPStatus() int { return e.status }
+
+// Retryable reports whether the status is worth another try: 429, 502, 503
+// and 504. A 500 is a bug on the server and fails the same way again.
+func (e *statusError) Retryable() bool {
+	switch e.status {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// RetryAfter returns the delay the Retry-After header asked for, or 0.
+func (e *statusError) RetryAfter() time.Duration { return e.after }
+
+// cancelOnClose ends an attempt's context when the response body is
+// closed, so that AttemptTimeout covers reading the body without leaking
+// the context's timer.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.cancel)
+	return err
+}
