@@ -151,6 +151,9 @@ type outcome struct {
 	err    error
 	reason string // shown to callers who may not see err; "" means "check failed"
 	dur    time.Duration
+	// skipped marks a failure recorded without running Func, which has
+	// no duration to measure.
+	skipped bool
 }
 
 func newCheck(c *Checker, ch Check) *check {
@@ -211,8 +214,9 @@ func (k *check) refresh(force bool) *flight {
 		// Starting another could pile up goroutines behind a hung
 		// dependency, so this attempt fails without running.
 		k.recordLocked(outcome{
-			err:    fmt.Errorf("previous run still running after its %v timeout: %w", k.timeout, context.DeadlineExceeded),
-			reason: fmt.Sprintf("previous run still running after its %v timeout", k.timeout),
+			err:     fmt.Errorf("previous run still running after its %v timeout: %w", k.timeout, context.DeadlineExceeded),
+			reason:  fmt.Sprintf("previous run still running after its %v timeout", k.timeout),
+			skipped: true,
 		}, now)
 		k.mu.Unlock()
 		k.c.deliver()

@@ -70,5 +70,7 @@ func (in instruments) record(k *check, o outcome, st Status) {
 		res = in.resultPass
 	}
 	in.status.Record(ctx, v, k.attrs)
-	in.duration.Record(ctx, o.dur.Seconds(), k.attrs, res)
+	if !o.skipped {
+		in.duration.Record(ctx, o.dur.Seconds(), k.attrs, res)
+	}
 }

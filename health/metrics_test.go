@@ -3,7 +3,9 @@ package health
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -17,6 +19,8 @@ func TestMetrics(t *testing.T) {
 	c, clk, _ := newTestChecker(t, &Options{MeterProvider: mp})
 	mustAdd(t, c, Check{Name: "db", Critical: true, Func: sequence(nil, errors.New("down"))})
 	mustAdd(t, c, Check{Name: "cache", Func: pass})
+	var calls atomic.Int64
+	mustAdd(t, c, Check{Name: "stuck", Timeout: 5 * time.Millisecond, Func: hang(t, &calls)})
 
 	report(t, c, Readiness)
 	gauges, _ := collect(t, reader)
@@ -26,11 +30,13 @@ func TestMetrics(t *testing.T) {
 	clk.Advance(DefaultCacheTTL)
 	report(t, c, Readiness)
 	gauges, hist := collect(t, reader)
-	if gauges["db"] != 0 || gauges["cache"] != 1 {
-		t.Errorf("status gauges = %v, want db 0, cache 1", gauges)
+	if gauges["db"] != 0 || gauges["cache"] != 1 || gauges["stuck"] != 0 {
+		t.Errorf("status gauges = %v, want db 0, cache 1, stuck 0", gauges)
 	}
-	if hist["db/pass"] != 1 || hist["db/fail"] != 1 || hist["cache/pass"] != 2 {
-		t.Errorf("duration counts = %v, want db/pass 1, db/fail 1, cache/pass 2", hist)
+	// The hung check ran once (timed out); the second probe found it still
+	// running and recorded a failure without a duration.
+	if hist["db/pass"] != 1 || hist["db/fail"] != 1 || hist["cache/pass"] != 2 || hist["stuck/fail"] != 1 {
+		t.Errorf("duration counts = %v, want db/pass 1, db/fail 1, cache/pass 2, stuck/fail 1", hist)
 	}
 }
 
