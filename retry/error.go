@@ -52,7 +52,7 @@ type Error struct {
 	// Elapsed is the time spent retrying, from the first attempt's failure
 	// until the loop gave up: the first attempt itself is not timed, so that a
 	// call whose first attempt succeeds never reads the clock. It is 0 when
-	// the loop gave up after the first attempt.
+	// the loop gave up after the first attempt, before any wait.
 	Elapsed time.Duration
 	// Last is the last attempt's error, as the operation returned it; nil
 	// when no attempt ran.
@@ -92,8 +92,8 @@ func (e *Error) Error() string {
 	default:
 		fmt.Fprintf(&b, "gave up (%s) after %s", e.Reason, plural(e.Attempts, "attempt"))
 	}
-	if e.Elapsed > 0 {
-		fmt.Fprintf(&b, " in %s", e.Elapsed.Round(time.Millisecond))
+	if el := e.Elapsed.Round(time.Millisecond); el > 0 {
+		fmt.Fprintf(&b, " in %s", el)
 	}
 	if e.Last != nil {
 		b.WriteString(": ")

@@ -272,7 +272,11 @@ func attempt[T any](ctx context.Context, p *Policy, op func(context.Context) (T,
 		v, err := op(ctx)
 		return v, err, false
 	}
-	actx, cancel := context.WithTimeout(ctx, p.AttemptTimeout)
+	return attemptWithTimeout(ctx, p.AttemptTimeout, op)
+}
+
+func attemptWithTimeout[T any](ctx context.Context, timeout time.Duration, op func(context.Context) (T, error)) (T, error, bool) {
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := op(actx)
 	timedOut := err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded)
@@ -291,14 +295,19 @@ func retryAfterFailure[T any](ctx context.Context, p *Policy, op func(context.Co
 
 	// giveUp ends the loop after attempt n. record is false when attempt n
 	// was already counted as a retry (the context ended during the wait).
+	waited := false
 	giveUp := func(n int, reason Reason, ctxErr []error, skipped time.Duration, record bool) (T, error) {
 		if record {
 			in.record(ctx, outcomeOf(reason))
 		}
+		var elapsed time.Duration
+		if waited {
+			elapsed = clock.Now().Sub(start)
+		}
 		return v, &Error{
 			Reason:   reason,
 			Attempts: n,
-			Elapsed:  clock.Now().Sub(start),
+			Elapsed:  elapsed,
 			Last:     err,
 			ctxErr:   ctxErr,
 			skipped:  skipped,
@@ -344,6 +353,7 @@ func retryAfterFailure[T any](ctx context.Context, p *Policy, op func(context.Co
 		v = zero
 		observeRetry(ctx, p, Attempt{Number: n, Err: err, Delay: delay, Elapsed: now.Sub(start)}, maxAttempts)
 
+		waited = true
 		if !sleep(ctx, clock, delay) {
 			return giveUp(n, ReasonContext, contextErrors(ctx), 0, false)
 		}

@@ -520,3 +520,30 @@ func TestDoSharedPolicyConcurrently(t *testing.T) {
 		t.Errorf("%d attempts for 800 calls, want between 800 and 1600", got)
 	}
 }
+
+// countingClock counts its reads.
+type countingClock struct {
+	fakeClock
+	reads atomic.Int64
+}
+
+func (c *countingClock) Now() time.Time { c.reads.Add(1); return c.fakeClock.Now() }
+
+func TestDoFirstSuccessIsFree(t *testing.T) {
+	clock := &countingClock{fakeClock: fakeClock{now: time.Now(), auto: true}}
+	p := Policy{Clock: clock, Budget: NewBudget(&BudgetOptions{Clock: clock}), Logger: quiet}
+	clock.reads.Store(0)
+	ctx := context.Background()
+	ok := func(context.Context) error { return nil }
+	okValue := func(context.Context) (int, error) { return 1, nil }
+	allocs := testing.AllocsPerRun(100, func() {
+		_ = Do(ctx, p, ok)
+		_, _ = DoValue(ctx, p, okValue)
+	})
+	if allocs != 0 {
+		t.Errorf("Do and DoValue allocated %v times per successful call, want 0", allocs)
+	}
+	if n := clock.reads.Load(); n != 0 {
+		t.Errorf("the clock was read %d times on successful first attempts, want 0", n)
+	}
+}
