@@ -196,24 +196,26 @@ func (p *Policy) newSchedule() backoff.BackOff {
 // schedule's delay, returning at once when ctx ends; a delay that would end
 // past ctx's deadline is not started.
 //
-// A failed attempt is retried unless, first match wins:
+// Each failed attempt is classified by the first of these rules that
+// matches:
 //
-//   - the caller's context has ended (ReasonContext);
-//   - the error is marked with Permanent (ReasonPermanent);
-//   - p.Classify returns DecisionStop or DecisionRetry for it;
-//   - the attempt ran out of p.AttemptTimeout: retried;
-//   - the first error in its chain with a Retryable() bool method says
-//     false (ReasonPermanent): for *result.Error, VALIDATION, NOT_FOUND,
-//     INTERNAL … stop and UPSTREAM_FAILURE, UNAVAILABLE, TIMEOUT,
-//     RATE_LIMITED are retried;
-//   - it is context.Canceled from within op (ReasonPermanent);
-//     context.DeadlineExceeded from within op is retried;
-//   - anything else (a dial error, an unexpected EOF) is retried.
+//   - the caller's context has ended: stop (ReasonContext);
+//   - the error is marked with Permanent: stop (ReasonPermanent);
+//   - p.Classify returns DecisionStop (ReasonPermanent) or DecisionRetry;
+//   - the attempt ran out of p.AttemptTimeout: retry;
+//   - the first error in its chain with a Retryable() bool method decides:
+//     for *result.Error, VALIDATION, NOT_FOUND, INTERNAL … stop
+//     (ReasonPermanent) and UPSTREAM_FAILURE, UNAVAILABLE, TIMEOUT and
+//     RATE_LIMITED retry;
+//   - context.Canceled from within op stops (ReasonPermanent);
+//     context.DeadlineExceeded from within op (an inner timeout) retries;
+//   - anything else (a dial error, an unexpected EOF) retries.
 //
 // An error with a RetryAfter() time.Duration method that returns a positive
 // delay sets the next delay, bounded by p.MaxRetryAfter; a delay that does
-// not fit before ctx's deadline gives up at once. Then p.MaxAttempts and
-// p.Budget must allow the retry.
+// not fit before ctx's deadline gives up at once. A retry also needs
+// p.MaxAttempts and then p.Budget to allow it; the budget is asked last, so
+// a retry that would not happen anyway spends nothing.
 //
 // When the first attempt succeeds, Do allocates nothing and reads no clock
 // (unless p.AttemptTimeout is set, which needs a child context).

@@ -2,6 +2,9 @@ package retry
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,7 +36,8 @@ const maxDrain = 64 << 10
 // Any other request goes to base once, untouched, and does not count
 // towards p.Budget.
 //
-// A retriable request is retried after a connection error and after a 429,
+// A retriable request is retried after a connection error (but not after a
+// TLS certificate verification failure, which would fail again) and after a 429,
 // 502, 503 or 504 response, under the same rules as Do: p.Classify sees a
 // response with status 429 or 5xx as an error with an HTTPStatus() int
 // method, and may stop on it or retry other statuses (such as 500). A
@@ -102,6 +106,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.base.RoundTrip(r)
 		if err != nil {
 			cancel()
+			if badCertificate(err) {
+				// The server's certificate will be just as wrong next time.
+				return nil, Permanent(err)
+			}
 			return nil, err
 		}
 		if p.AttemptTimeout > 0 {
@@ -147,6 +155,18 @@ func replayable(req *http.Request) bool {
 
 func hasBody(req *http.Request) bool {
 	return req.Body != nil && req.Body != http.NoBody
+}
+
+// badCertificate reports whether err is a TLS certificate verification
+// failure, which no retry can fix.
+func badCertificate(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		invalid  x509.CertificateInvalidError
+		hostname x509.HostnameError
+	)
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &hostname)
 }
 
 // drain reads what is left of a discarded response, up to maxDrain, and

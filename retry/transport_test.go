@@ -3,8 +3,11 @@ package retry
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -410,6 +413,31 @@ func TestTransportConnectionErrors(t *testing.T) {
 	}
 	srv.Client().CloseIdleConnections()
 }
+
+func TestTransportBadCertificateNotRetried(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshake is expected
+	srv.StartTLS()
+	defer srv.Close()
+	base := &http.Transport{} // does not trust the test server's certificate
+	defer base.CloseIdleConnections()
+	calls := 0
+	counting := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		calls++
+		return base.RoundTrip(r)
+	})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	_, err := Transport(counting, testPolicy(newAutoClock())).RoundTrip(req)
+	var unknown x509.UnknownAuthorityError
+	var verify *tls.CertificateVerificationError
+	if calls != 1 || asError(t, err).Reason != ReasonPermanent || !(errors.As(err, &unknown) || errors.As(err, &verify)) {
+		t.Errorf("RoundTrip = %v after %d calls, want the certificate error after 1", err, calls)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestTransportDoesNotTouchRequest(t *testing.T) {
 	srv := newScripted(t, 503, 503, 200)
