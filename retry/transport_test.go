@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -633,6 +634,11 @@ func TestStatusError(t *testing.T) {
 	e := &statusError{method: "GET", host: "api.example.com", status: 503, after: time.Second}
 	if e.Error() != "GET api.example.com: 503 Service Unavailable" || e.HTTPStatus() != 503 || !e.Retryable() || e.RetryAfter() != time.Second {
 		t.Errorf("statusError = %q %d %v %v", e, e.HTTPStatus(), e.Retryable(), e.RetryAfter())
+	}
+	req := &http.Request{URL: &url.URL{Scheme: "http", Host: "api.example.com"}} // Method "" means GET
+	resp := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"nonsense"}}}
+	if e := newStatusError(req, resp, newAutoClock(), time.Minute); e.Error() != "GET api.example.com: 429 Too Many Requests" || e.RetryAfter() != 0 {
+		t.Errorf("newStatusError = %q with hint %v", e, e.RetryAfter())
 	}
 	for status, want := range map[int]bool{429: true, 500: false, 501: false, 502: true, 504: true, 507: false} {
 		if got := (&statusError{status: status}).Retryable(); got != want {
