@@ -1,0 +1,142 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// benchOrder is a realistic request: about 1 KiB of JSON with nested
+// structs, a slice of items and a map.
+type benchOrder struct {
+	ID       string            `json:"id" validate:"required,uuid4"`
+	Status   string            `json:"status" validate:"required,oneof=draft published archived"`
+	Customer benchCustomer     `json:"customer" validate:"required"`
+	Items    []benchItem       `json:"items" validate:"required,min=1,max=50,dive"`
+	Labels   map[string]string `json:"labels" validate:"max=10,dive,keys,min=1,max=32,endkeys,max=64"`
+	Note     string            `json:"note" validate:"max=500"`
+	Priority int               `json:"priority" validate:"gte=0,lte=5"`
+}
+
+type benchCustomer struct {
+	Name    string       `json:"name" validate:"required,min=2,max=100"`
+	Email   string       `json:"email" validate:"required,email"`
+	Phone   string       `json:"phone" validate:"omitempty,e164"`
+	Address benchAddress `json:"address" validate:"required"`
+}
+
+type benchAddress struct {
+	Street  string `json:"street" validate:"required"`
+	City    string `json:"city" validate:"required"`
+	Zip     string `json:"zip" validate:"required,alphanum,max=10"`
+	Country string `json:"country" validate:"required,iso3166_1_alpha2"`
+}
+
+type benchItem struct {
+	SKU      string  `json:"sku" validate:"required,alphanum,len=8"`
+	Name     string  `json:"name" validate:"required,min=3"`
+	Quantity int     `json:"quantity" validate:"gte=1,lte=1000"`
+	Price    float64 `json:"price" validate:"gt=0"`
+}
+
+var benchValid = []byte(`{
+  "id": "0b6e8a1c-8a5b-4c1e-9f62-3d7c2b1a0e4f",
+  "status": "published",
+  "customer": {
+    "name": "Ada Lovelace",
+    "email": "ada@example.com",
+    "phone": "+442071234567",
+    "address": {"street": "12 St James's Square", "city": "London", "zip": "SW1Y4JH", "country": "GB"}
+  },
+  "items": [
+    {"sku": "AB12CD34", "name": "Analytical engine gear", "quantity": 3, "price": 19.99},
+    {"sku": "EF56GH78", "name": "Punched card (pack of 100)", "quantity": 10, "price": 4.5},
+    {"sku": "IJ90KL12", "name": "Brass column", "quantity": 1, "price": 120},
+    {"sku": "MN34OP56", "name": "Difference table", "quantity": 2, "price": 35.25},
+    {"sku": "QR78ST90", "name": "Store unit", "quantity": 1, "price": 999.99}
+  ],
+  "labels": {"channel": "web", "campaign": "spring-sale", "region": "eu-west"},
+  "note": "Please deliver to the reception desk between nine and five; ring the bell twice.",
+  "priority": 2
+}`)
+
+// benchInvalid has exactly 10 violations.
+var benchInvalid = []byte(`{
+  "id": "not-a-uuid",
+  "status": "shipped",
+  "customer": {
+    "name": "A",
+    "email": "ada-at-example.com",
+    "phone": "07123",
+    "address": {"street": "12 St James's Square", "city": "", "zip": "SW1Y 4JH", "country": "GB"}
+  },
+  "items": [
+    {"sku": "AB12CD34", "name": "Gear", "quantity": 0, "price": 19.99},
+    {"sku": "EF56", "name": "Punched card (pack of 100)", "quantity": 10, "price": -1}
+  ],
+  "labels": {"channel": "web"},
+  "priority": 2
+}`)
+
+// reusableBody lets a benchmark reuse one request body without allocating.
+type reusableBody struct{ bytes.Reader }
+
+func (*reusableBody) Close() error { return nil }
+
+func benchRequest(body []byte) (*http.Request, *reusableBody) {
+	r := httptest.NewRequest(http.MethodPost, "/orders", nil)
+	r.Header.Set("Content-Type", "application/json")
+	rb := &reusableBody{}
+	rb.Reset(body)
+	r.Body = rb
+	r.ContentLength = int64(len(body))
+	return r, rb
+}
+
+func BenchmarkDecodeValid(b *testing.B) {
+	b.Run("encoding-json+validator", func(b *testing.B) {
+		v := validator.New(validator.WithRequiredStructEnabled())
+		r, rb := benchRequest(benchValid)
+		b.SetBytes(int64(len(benchValid)))
+		b.ReportAllocs()
+		for b.Loop() {
+			rb.Reset(benchValid)
+			var o benchOrder
+			if err := json.NewDecoder(r.Body).Decode(&o); err != nil {
+				b.Fatal(err)
+			}
+			if err := v.Struct(&o); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("DecodeJSON", func(b *testing.B) {
+		w := httptest.NewRecorder()
+		r, rb := benchRequest(benchValid)
+		b.SetBytes(int64(len(benchValid)))
+		b.ReportAllocs()
+		for b.Loop() {
+			rb.Reset(benchValid)
+			if _, err := DecodeJSON[benchOrder](w, r, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkDecodeTenViolations(b *testing.B) {
+	w := httptest.NewRecorder()
+	r, rb := benchRequest(benchInvalid)
+	b.ReportAllocs()
+	for b.Loop() {
+		rb.Reset(benchInvalid)
+		_, err := DecodeJSON[benchOrder](w, r, nil)
+		if e := resultAs(err); e == nil || len(e.Violations) != 10 {
+			b.Fatalf("got %v, want 10 violations", err)
+		}
+	}
+}

@@ -1,0 +1,388 @@
+package validate
+
+import (
+	"encoding"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// location is where a validator failure sits in the JSON document.
+type location struct {
+	pointer string
+	parent  reflect.Type // the struct holding the failed field, if any
+	hidden  bool         // the path crosses a field JSON never sees
+}
+
+// resolver turns validator's struct namespace, such as
+// "Order.Base.Items[0].Labels[a.b]", into a JSON Pointer such as
+// "/items/0/labels/a.b".
+//
+// It walks the namespace against the validated value rather than parsing it
+// alone: Go field names are identifiers, but a map key is printed as is and
+// may contain ".", "[" or "]", so the value's own keys decide where a key
+// ends. Walking the type also finds the JSON name of each field, drops the
+// segments of embedded structs whose fields JSON promotes, and notices
+// fields JSON never sees.
+type resolver struct {
+	v   *Validator
+	buf []byte
+	loc location
+}
+
+func (r *resolver) resolve(top reflect.Value, ns string) (location, bool) {
+	r.buf = r.buf[:0]
+	r.loc = location{}
+	cur := deref(top)
+	if cur.Kind() == reflect.Struct {
+		// validator starts the namespace with the top struct's type name.
+		if name := cur.Type().Name(); name != "" {
+			rest, ok := strings.CutPrefix(ns, name)
+			if !ok || (rest != "" && rest[0] != '.') {
+				return location{}, false
+			}
+			ns = strings.TrimPrefix(rest, ".")
+		}
+	}
+	if !r.walk(cur, ns, true) {
+		return location{}, false
+	}
+	r.loc.pointer = string(r.buf)
+	return r.loc, true
+}
+
+// walk resolves rest against cur; first is set where a bare field name may
+// start without a leading ".".
+func (r *resolver) walk(cur reflect.Value, rest string, first bool) bool {
+	if rest == "" {
+		return true
+	}
+	cur = deref(cur)
+	switch {
+	case rest[0] == '[':
+		return r.index(cur, rest[1:])
+	case rest[0] == '.':
+		return r.field(cur, rest[1:])
+	case first:
+		return r.field(cur, rest)
+	}
+	return false
+}
+
+func (r *resolver) field(cur reflect.Value, rest string) bool {
+	if cur.Kind() != reflect.Struct {
+		return false
+	}
+	name := rest
+	if i := strings.IndexAny(rest, ".["); i >= 0 {
+		name = rest[:i]
+	}
+	f, ok := r.v.structInfoOf(cur.Type()).byGoName[name]
+	if !ok {
+		return false
+	}
+	mark, saved := len(r.buf), r.loc
+	r.loc.parent = cur.Type()
+	r.loc.hidden = r.loc.hidden || f.hidden
+	if !f.inline && !f.hidden {
+		r.buf = appendPointerToken(r.buf, f.name)
+	}
+	if r.walk(cur.Field(f.index), rest[len(name):], false) {
+		return true
+	}
+	r.buf, r.loc = r.buf[:mark], saved
+	return false
+}
+
+func (r *resolver) index(cur reflect.Value, rest string) bool {
+	switch cur.Kind() {
+	case reflect.Slice, reflect.Array:
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return false
+		}
+		i, err := strconv.Atoi(rest[:end])
+		if err != nil || i < 0 || i >= cur.Len() {
+			return false
+		}
+		mark := len(r.buf)
+		r.buf = append(r.buf, '/')
+		r.buf = strconv.AppendInt(r.buf, int64(i), 10)
+		if r.walk(cur.Index(i), rest[end+1:], false) {
+			return true
+		}
+		r.buf = r.buf[:mark]
+		return false
+	case reflect.Map:
+		return r.mapKey(cur, rest)
+	}
+	return false
+}
+
+// mapKey resolves "key]..." in the map cur. validator prints a key with
+// fmt's %v, so a key is any prefix of rest that prints that way and is
+// followed by "]".
+func (r *resolver) mapKey(m reflect.Value, rest string) bool {
+	kt := m.Type().Key()
+	if direct := directKeyKind(kt); direct {
+		// For plain string and integer keys, %v prints the key itself:
+		// look each candidate up rather than scanning a large map.
+		for end := strings.IndexByte(rest, ']'); end >= 0; {
+			if k, ok := parseKey(kt, rest[:end]); ok {
+				if val := m.MapIndex(k); val.IsValid() && r.tryKey(k, val, rest[end+1:]) {
+					return true
+				}
+			}
+			next := strings.IndexByte(rest[end+1:], ']')
+			if next < 0 {
+				break
+			}
+			end += next + 1
+		}
+		return false
+	}
+	iter := m.MapRange()
+	for iter.Next() {
+		k := fmt.Sprintf("%v", iter.Key())
+		if len(rest) > len(k) && rest[len(k)] == ']' && strings.HasPrefix(rest, k) {
+			if r.tryKey(iter.Key(), iter.Value(), rest[len(k)+1:]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (r *resolver) tryKey(k, val reflect.Value, rest string) bool {
+	mark := len(r.buf)
+	r.buf = appendPointerToken(r.buf, jsonKey(k))
+	if r.walk(val, rest, false) {
+		return true
+	}
+	r.buf = r.buf[:mark]
+	return false
+}
+
+var (
+	stringerType = reflect.TypeFor[fmt.Stringer]()
+	errorType    = reflect.TypeFor[error]()
+	formatterT   = reflect.TypeFor[fmt.Formatter]()
+)
+
+// directKeyKind reports whether %v prints a key of type t as its plain
+// string or decimal value.
+func directKeyKind(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	default:
+		return false
+	}
+	return !t.Implements(stringerType) && !t.Implements(errorType) && !t.Implements(formatterT)
+}
+
+func parseKey(t reflect.Type, s string) (reflect.Value, bool) {
+	k := reflect.New(t).Elem()
+	switch t.Kind() {
+	case reflect.String:
+		k.SetString(s)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || k.OverflowInt(n) {
+			return k, false
+		}
+		k.SetInt(n)
+	default:
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || k.OverflowUint(n) {
+			return k, false
+		}
+		k.SetUint(n)
+	}
+	return k, true
+}
+
+// jsonKey returns the object key encoding/json writes for the map key k.
+func jsonKey(k reflect.Value) string {
+	if k.Kind() == reflect.String {
+		return k.String()
+	}
+	if k.CanInterface() {
+		if tm, ok := k.Interface().(encoding.TextMarshaler); ok {
+			if k.Kind() != reflect.Pointer || !k.IsNil() {
+				if b, err := tm.MarshalText(); err == nil {
+					return string(b)
+				}
+			}
+		}
+	}
+	switch k.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(k.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(k.Uint(), 10)
+	}
+	return fmt.Sprintf("%v", k)
+}
+
+// deref follows pointers and interfaces down to a concrete value.
+func deref(v reflect.Value) reflect.Value {
+	for (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && !v.IsNil() {
+		v = v.Elem()
+	}
+	return v
+}
+
+// namespacePointer is the fallback for a namespace the resolver cannot
+// follow: validator's JSON namespace, split at its separators.
+func namespacePointer(top reflect.Value, ns string) string {
+	if t := deref(top); t.Kind() == reflect.Struct && t.Type().Name() != "" {
+		ns = strings.TrimPrefix(strings.TrimPrefix(ns, t.Type().Name()), ".")
+	}
+	var b []byte
+	for _, seg := range strings.FieldsFunc(ns, func(r rune) bool { return r == '.' || r == '[' || r == ']' }) {
+		b = appendPointerToken(b, seg)
+	}
+	return string(b)
+}
+
+// Cross-field rules name other fields in their parameter by Go name; a
+// client must see JSON names instead. fieldRuleKind tells how a rule's
+// parameter names them.
+type fieldRuleKind int
+
+const (
+	notFieldRule    fieldRuleKind = iota
+	singleField                   // eqfield=Password
+	fieldNames                    // required_with=Email Phone
+	fieldValuePairs               // required_if=Status published
+)
+
+func fieldRule(tag string) fieldRuleKind {
+	switch tag {
+	case "eqfield", "nefield", "gtfield", "gtefield", "ltfield", "ltefield",
+		"fieldcontains", "fieldexcludes", "eqcsfield", "necsfield", "gtcsfield",
+		"gtecsfield", "ltcsfield", "ltecsfield", "postcode_iso3166_alpha2_field", "unique":
+		return singleField
+	case "required_with", "required_with_all", "required_without", "required_without_all",
+		"excluded_with", "excluded_with_all", "excluded_without", "excluded_without_all":
+		return fieldNames
+	case "required_if", "required_unless", "excluded_if", "excluded_unless", "skip_unless":
+		return fieldValuePairs
+	}
+	return notFieldRule
+}
+
+// fieldParam rewrites the Go field names in a cross-field rule's parameter
+// as JSON names ("Password" becomes "password", "Address.City" becomes
+// "address.city"). A name it cannot find is dropped rather than leaked.
+func (v *Validator) fieldParam(tag, param string, parent, fieldType reflect.Type, top reflect.Value) string {
+	if param == "" {
+		return ""
+	}
+	var roots []reflect.Type
+	if tag == "unique" {
+		// unique=Name names a field of the slice's or map's elements.
+		if fieldType != nil {
+			for fieldType.Kind() == reflect.Pointer {
+				fieldType = fieldType.Elem()
+			}
+			switch fieldType.Kind() {
+			case reflect.Slice, reflect.Array, reflect.Map:
+				roots = append(roots, fieldType.Elem())
+			}
+		}
+	} else {
+		if parent != nil {
+			roots = append(roots, parent)
+		}
+		if t := deref(top); t.Kind() == reflect.Struct {
+			roots = append(roots, t.Type())
+		}
+	}
+	translate := func(name string) (string, bool) {
+		for _, root := range roots {
+			if s, ok := v.jsonPath(root, name); ok {
+				return s, true
+			}
+		}
+		return "", false
+	}
+	switch fieldRule(tag) {
+	case singleField:
+		s, _ := translate(param)
+		return s
+	case fieldNames:
+		var out []string
+		for _, name := range splitParams(param) {
+			if s, ok := translate(name); ok {
+				out = append(out, s)
+			}
+		}
+		return strings.Join(out, " ")
+	default:
+		words := splitParams(param)
+		var out []string
+		for i := 0; i+1 < len(words); i += 2 {
+			if s, ok := translate(words[i]); ok {
+				val := words[i+1]
+				if val == "" || strings.Contains(val, " ") {
+					val = "'" + val + "'"
+				}
+				out = append(out, s, val)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+}
+
+// jsonPath translates a dotted path of Go field names, starting at the
+// struct type t, into the dotted path of their JSON names.
+func (v *Validator) jsonPath(t reflect.Type, path string) (string, bool) {
+	var out []string
+	for seg := range strings.SplitSeq(path, ".") {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return "", false
+		}
+		f, ok := v.structInfoOf(t).byGoName[seg]
+		if !ok || f.hidden {
+			return "", false
+		}
+		if !f.inline {
+			out = append(out, f.name)
+		}
+		t = t.Field(f.index).Type
+	}
+	return strings.Join(out, "."), len(out) > 0
+}
+
+// splitParams splits a rule parameter into words as validator does: at
+// spaces, except inside single quotes ('in progress').
+func splitParams(param string) []string {
+	var out []string
+	for param != "" {
+		param = strings.TrimLeft(param, " ")
+		if param == "" {
+			break
+		}
+		if param[0] == '\'' {
+			if end := strings.IndexByte(param[1:], '\''); end >= 0 {
+				out = append(out, param[1:end+1])
+				param = param[end+2:]
+				continue
+			}
+		}
+		end := strings.IndexByte(param, ' ')
+		if end < 0 {
+			end = len(param)
+		}
+		out = append(out, param[:end])
+		param = param[end:]
+	}
+	return out
+}
