@@ -21,7 +21,9 @@
 // backoff.BackOff through Schedule. AttemptTimeout bounds each attempt with
 // a child context. A Policy is a plain value, safe to share; every call gets
 // a fresh schedule, made only after the first failure, so a call whose first
-// attempt succeeds allocates nothing and reads no clock.
+// attempt succeeds allocates nothing and reads no clock. Retry at one layer
+// only: a Do around code that retries itself (or around a client using
+// Transport) multiplies the attempts.
 //
 // The context bounds the whole loop: it is checked before the first
 // attempt, a wait ends as soon as it is done, and a delay that would end
