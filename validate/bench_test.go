@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -126,6 +127,38 @@ func BenchmarkDecodeValid(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkDecodeValidRatio interleaves DecodeJSON with encoding/json
+// followed by validator.Struct, one call of each per iteration, so that both
+// see the same machine load, and reports their ratio.
+func BenchmarkDecodeValidRatio(b *testing.B) {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	w := httptest.NewRecorder()
+	r, rb := benchRequest(benchValid)
+	var base, ours time.Duration
+	for b.Loop() {
+		start := time.Now()
+		rb.Reset(benchValid)
+		var o benchOrder
+		if err := json.NewDecoder(r.Body).Decode(&o); err != nil {
+			b.Fatal(err)
+		}
+		if err := v.Struct(&o); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		rb.Reset(benchValid)
+		if _, err := DecodeJSON[benchOrder](w, r, nil); err != nil {
+			b.Fatal(err)
+		}
+		end := time.Now()
+		base += mid.Sub(start)
+		ours += end.Sub(mid)
+	}
+	b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "baseline-ns/op")
+	b.ReportMetric(float64(ours.Nanoseconds())/float64(b.N), "DecodeJSON-ns/op")
+	b.ReportMetric(float64(ours)/float64(base), "ratio")
 }
 
 func BenchmarkDecodeTenViolations(b *testing.B) {

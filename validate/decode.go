@@ -86,6 +86,9 @@ func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, opts *DecodeOptio
 // decodeRequest is DecodeJSON without the type parameter: target points at
 // the zero value of t.
 func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *DecodeOptions, target any, t reflect.Type) (err error) {
+	if val.v == nil {
+		return errZeroValidator
+	}
 	val.freeze()
 	if r == nil {
 		return errors.New("validate: DecodeJSON: nil request")

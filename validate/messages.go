@@ -24,6 +24,10 @@ type Failure struct {
 	// Value is the checked value. It comes from the client: quote it, if you
 	// show it at all.
 	Value any
+	// Key reports that the rule checked a map key (a dive with keys …
+	// endkeys) rather than a value. Pointer then names the member, as a key
+	// has no pointer of its own; the built-in messages start with "key ".
+	Key bool
 }
 
 // MessageFunc returns the English message a client sees for a failure,
@@ -42,8 +46,12 @@ func Message(msg string) MessageFunc {
 // validator's common rules, and "must satisfy <rule>" for any other. It
 // ignores a Validator's overrides, so an override can fall back to it.
 func DefaultMessage(f Failure) string {
+	return keyPrefix(f) + defaultMessage(f)
+}
+
+func defaultMessage(f Failure) string {
 	if strings.Contains(f.Rule, "|") {
-		return alternatives(f, func(f Failure) string { return DefaultMessage(f) })
+		return alternatives(f, defaultMessage)
 	}
 	if msg, ok := builtinMessage(f); ok {
 		return msg
@@ -51,13 +59,26 @@ func DefaultMessage(f Failure) string {
 	return "must satisfy " + f.Rule
 }
 
-// message returns the message for f: an override for its rule, the
-// built-in message for it, then the message of the rule an alias stands
-// for (actual), then the messages of a list of alternatives.
+func keyPrefix(f Failure) string {
+	if f.Key {
+		return "key "
+	}
+	return ""
+}
+
+// message returns the message for f: an override for its rule, or else
+// the built-in message, the message of the rule an alias stands for
+// (actual), or the messages of a list of alternatives.
 func (v *Validator) message(f Failure, actual string) string {
 	if fn := v.messages[f.Rule]; fn != nil {
 		return fn(f)
 	}
+	g := f
+	g.Key = false
+	return keyPrefix(f) + v.plainMessage(g, actual)
+}
+
+func (v *Validator) plainMessage(f Failure, actual string) string {
 	alt := strings.Contains(f.Rule, "|")
 	if !alt {
 		if msg, ok := builtinMessage(f); ok {
@@ -67,10 +88,18 @@ func (v *Validator) message(f Failure, actual string) string {
 	if actual != "" && actual != f.Rule {
 		g := f
 		g.Rule = actual
-		return v.message(g, "")
+		if fn := v.messages[actual]; fn != nil {
+			return fn(g)
+		}
+		return v.plainMessage(g, "")
 	}
 	if alt {
-		return alternatives(f, func(g Failure) string { return v.message(g, "") })
+		return alternatives(f, func(g Failure) string {
+			if fn := v.messages[g.Rule]; fn != nil {
+				return fn(g)
+			}
+			return v.plainMessage(g, "")
+		})
 	}
 	return "must satisfy " + f.Rule
 }

@@ -13,6 +13,10 @@ type location struct {
 	pointer string
 	parent  reflect.Type // the struct holding the failed field, if any
 	hidden  bool         // the path crosses a field JSON never sees
+
+	// mapKey and mapVal are the entry the path ends at, when it ends at a
+	// map entry: validator names a failed key and a failed value alike.
+	mapKey, mapVal reflect.Value
 }
 
 // resolver turns validator's struct namespace, such as
@@ -157,11 +161,30 @@ func (r *resolver) mapKey(m reflect.Value, rest string) bool {
 func (r *resolver) tryKey(k, val reflect.Value, rest string) bool {
 	mark := len(r.buf)
 	r.buf = appendPointerToken(r.buf, jsonKey(k))
+	if rest == "" {
+		r.loc.mapKey, r.loc.mapVal = k, val
+		return true
+	}
 	if r.walk(val, rest, false) {
 		return true
 	}
 	r.buf = r.buf[:mark]
 	return false
+}
+
+// isKeyFailure reports whether a failure on a value of type typ holding
+// value, at the map entry loc ends at, is about the entry's key.
+func (loc location) isKeyFailure(typ reflect.Type, value any) bool {
+	if !loc.mapKey.IsValid() || typ == nil || typ != loc.mapKey.Type() {
+		return false
+	}
+	val := deref(loc.mapVal)
+	if !val.IsValid() || val.Type() != typ {
+		return true // only the key has the failed value's type
+	}
+	// Key and value have the same type: the failed value tells them apart.
+	return loc.mapKey.CanInterface() && reflect.DeepEqual(value, loc.mapKey.Interface()) &&
+		!(val.CanInterface() && reflect.DeepEqual(value, val.Interface()))
 }
 
 var (

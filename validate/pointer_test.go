@@ -279,3 +279,44 @@ func TestPointerTokenEscaping(t *testing.T) {
 		}
 	}
 }
+
+func TestMapKeyFailures(t *testing.T) {
+	t.Parallel()
+	type form struct {
+		Counts map[string]int    `json:"counts" validate:"dive,keys,min=2,endkeys,gte=0"`
+		Names  map[string]string `json:"names" validate:"dive,keys,max=2,endkeys,max=3"`
+		Any    map[string]any    `json:"any" validate:"dive,keys,alpha,endkeys,required"`
+	}
+	tests := []struct {
+		name string
+		f    form
+		want result.Violation
+	}{
+		{"key of another type than the value", form{Counts: map[string]int{"a": 1}},
+			result.Violation{Pointer: "/counts/a", Rule: "min", Param: "2", Message: "key must be at least 2 characters"}},
+		{"value", form{Counts: map[string]int{"ab": -1}},
+			result.Violation{Pointer: "/counts/ab", Rule: "gte", Param: "0", Message: "must be at least 0"}},
+		{"key of the value's type", form{Names: map[string]string{"abc": "x"}},
+			result.Violation{Pointer: "/names/abc", Rule: "max", Param: "2", Message: "key must be at most 2 characters"}},
+		{"value of the key's type", form{Names: map[string]string{"ab": "wxyz"}},
+			result.Violation{Pointer: "/names/ab", Rule: "max", Param: "3", Message: "must be at most 3 characters"}},
+		{"key of an interface map", form{Any: map[string]any{"a1": "x"}},
+			result.Violation{Pointer: "/any/a1", Rule: "alpha", Message: "key must contain only letters (A-Z, a-z)"}},
+		{"string value of an interface map", form{Any: map[string]any{"ab": nil}},
+			result.Violation{Pointer: "/any/ab", Rule: "required", Message: "is required"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := only(t, Struct(tt.f)); got != tt.want {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+	var seen Failure
+	v := New(&Options{Messages: map[string]MessageFunc{"min": func(f Failure) string { seen = f; return "x" }}})
+	only(t, v.Struct(form{Counts: map[string]int{"a": 1}}))
+	if !seen.Key || seen.Pointer != "/counts/a" {
+		t.Errorf("MessageFunc saw %+v, want Key set", seen)
+	}
+}

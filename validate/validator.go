@@ -38,7 +38,7 @@ type Options struct {
 // instead of racing with validations in flight.
 //
 // A Validator is safe for concurrent use once built. The zero Validator is
-// not usable; use New.
+// not usable: its methods return an error. Use New.
 type Validator struct {
 	v        *validator.Validate
 	messages map[string]MessageFunc
@@ -128,6 +128,9 @@ func (v *Validator) RegisterAlias(tag, rules string, message MessageFunc) error 
 }
 
 func (v *Validator) register(op, tag string, message MessageFunc, add func() error) (err error) {
+	if v.v == nil {
+		return errZeroValidator
+	}
 	if tag == "" {
 		return fmt.Errorf("validate: %s: empty tag", op)
 	}
@@ -164,6 +167,8 @@ func (v *Validator) freeze() {
 
 var timeType = reflect.TypeFor[time.Time]()
 
+var errZeroValidator = errors.New("validate: the zero Validator is not usable; build one with New")
+
 // Struct validates s, a struct or a non-nil pointer to one, against its
 // `validate` tags, including nested structs, and slices and maps with dive.
 //
@@ -177,6 +182,9 @@ var timeType = reflect.TypeFor[time.Time]()
 // caller rather than bad input: Struct then returns a plain error, which a
 // problem response shows as INTERNAL.
 func (v *Validator) Struct(s any) (err error) {
+	if v.v == nil {
+		return errZeroValidator
+	}
 	v.freeze()
 	rv := reflect.ValueOf(s)
 	sv := rv
@@ -204,6 +212,9 @@ func (v *Validator) Struct(s any) (err error) {
 // It returns nil, a *result.Error with code VALIDATION, or a plain error
 // for a tag the validator cannot parse.
 func (v *Validator) Var(field any, tag string) (err error) {
+	if v.v == nil {
+		return errZeroValidator
+	}
 	v.freeze()
 	defer func() {
 		if p := recover(); p != nil {
@@ -256,6 +267,7 @@ func (v *Validator) violations(top reflect.Value, ves validator.ValidationErrors
 			Kind:    fe.Kind(),
 			Type:    fe.Type(),
 			Value:   fe.Value(),
+			Key:     loc.isKeyFailure(fe.Type(), fe.Value()),
 		}
 		if strings.Contains(f.Rule, "|") {
 			f.Param = ""

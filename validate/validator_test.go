@@ -193,3 +193,25 @@ func TestStructErrorMatchesSentinel(t *testing.T) {
 		t.Errorf("message = %q", e.Message)
 	}
 }
+
+func TestZeroValidator(t *testing.T) {
+	t.Parallel()
+	var v Validator
+	type form struct {
+		A string `validate:"required"`
+	}
+	for name, err := range map[string]error{
+		"Struct":        v.Struct(form{}),
+		"Var":           v.Var("", "required"),
+		"RegisterRule":  v.RegisterRule("x", alwaysTrue, nil),
+		"RegisterAlias": v.RegisterAlias("x", "required", nil),
+		"DecodeJSON": func() error {
+			_, err := DecodeJSON[form](nil, jsonRequest(`{}`), &DecodeOptions{Validator: &v})
+			return err
+		}(),
+	} {
+		if !errors.Is(err, errZeroValidator) {
+			t.Errorf("%s on the zero Validator = %v", name, err)
+		}
+	}
+}
