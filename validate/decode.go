@@ -104,7 +104,7 @@ func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *D
 		return result.PayloadTooLarge(limit)
 	}
 	if r.Body == nil || r.Body == http.NoBody {
-		return result.Validation(emptyBody)
+		return result.Validation(emptyBody())
 	}
 
 	bb := val.getBuf(r.ContentLength)
@@ -135,8 +135,10 @@ func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *D
 	return val.decodeBody(bb, target, t, !o.AllowUnknownFields)
 }
 
-// emptyBody is the violation for a request without a body.
-var emptyBody = result.Violation{Rule: "required", Message: "the request body is empty"}
+// emptyBody returns the violation for a request without a body.
+func emptyBody() result.Violation {
+	return result.Violation{Rule: "required", Message: "the request body is empty"}
+}
 
 // decodeBody decodes and validates body into target, a pointer to a zero t.
 func (val *Validator) decodeBody(bb *bodyBuf, target any, t reflect.Type, disallowUnknown bool) error {
@@ -155,18 +157,23 @@ func (val *Validator) decodeBody(bb *bodyBuf, target any, t reflect.Type, disall
 		dec.DisallowUnknownFields()
 	}
 	derr := dec.Decode(target)
-	var syntax *json.SyntaxError
-	switch {
-	case derr == io.EOF:
-		return result.Validation(emptyBody)
-	case derr == io.ErrUnexpectedEOF:
-		return result.Validation(append(viols, syntaxViolation(body, len(body), "unexpected end of JSON input"))...)
-	case errors.As(derr, &syntax):
-		off := int(syntax.Offset) - 1
-		return result.Validation(append(viols, syntaxViolation(body, off, syntax.Error()))...).WithCause(derr)
+	end := int(dec.InputOffset())
+	if derr != nil && end == 0 {
+		// The decoder could not read a whole value. (Once it has, an error
+		// comes from decoding it, even one that looks like a syntax error,
+		// such as a custom UnmarshalJSON's own.)
+		var syntax *json.SyntaxError
+		switch {
+		case errors.Is(derr, io.EOF):
+			return result.Validation(emptyBody())
+		case errors.As(derr, &syntax):
+			off := int(syntax.Offset) - 1
+			return result.Validation(append(viols, syntaxViolation(body, off, syntax.Error()))...).WithCause(derr)
+		default: // io.ErrUnexpectedEOF
+			return result.Validation(append(viols, syntaxViolation(body, len(body), "unexpected end of JSON input"))...).WithCause(derr)
+		}
 	}
 
-	end := int(dec.InputOffset())
 	first := skipSpace(body, 0)
 	structTarget := isStructType(t)
 	aborted := false

@@ -735,3 +735,32 @@ func TestDecodeEmbeddedPointerToUnexportedStruct(t *testing.T) {
 		t.Errorf("without rev: %+v, %v", f, err)
 	}
 }
+
+type eofUnmarshaler struct{}
+
+func (*eofUnmarshaler) UnmarshalJSON([]byte) error { return io.ErrUnexpectedEOF }
+
+type syntaxUnmarshaler struct{}
+
+func (*syntaxUnmarshaler) UnmarshalJSON(b []byte) error {
+	var v any
+	return json.Unmarshal(b[1:], &v) // a syntax error of its own
+}
+
+// TestDecodeUnmarshalerErrorsAreNotSyntax checks that a custom
+// UnmarshalJSON failing with an error that looks like the decoder's own is
+// reported at its member, not as a broken body.
+func TestDecodeUnmarshalerErrorsAreNotSyntax(t *testing.T) {
+	t.Parallel()
+	type form struct {
+		E eofUnmarshaler    `json:"e"`
+		S syntaxUnmarshaler `json:"s"`
+	}
+	for _, body := range []string{`{"e":1}`, `{"s":[1]}`, `{"s":"x","e":2}`} {
+		_, err := decode[form](t, body)
+		got := violations(t, err)
+		if len(got) == 0 || got[0].Rule != "format" || got[0].Pointer == "" {
+			t.Errorf("%s: %+v, want a format violation at the member", body, got)
+		}
+	}
+}

@@ -15,7 +15,7 @@ import (
 
 // MaxViolations bounds how many violations one error reports, so that a
 // hostile body with a million bad items cannot make the response a
-// million lines long. The first MaxViolations, in document order, are kept.
+// million lines long. The first MaxViolations found are kept.
 const MaxViolations = 100
 
 // Options configures a Validator. The zero value, and a nil *Options, give
@@ -23,7 +23,8 @@ const MaxViolations = 100
 type Options struct {
 	// Messages replaces the message of a rule, by tag ("min", "email", or a
 	// custom rule or alias). A message overrides the built-in one for every
-	// field the rule fails on.
+	// field the rule fails on. It applies to validation rules; the problems
+	// DecodeJSON finds while decoding keep their own messages.
 	Messages map[string]MessageFunc
 }
 
