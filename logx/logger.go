@@ -1,0 +1,99 @@
+package logx
+
+import (
+	"io"
+	"log/slog"
+	"os"
+)
+
+// Format selects how [New] writes records.
+type Format string
+
+// The formats [New] supports.
+const (
+	// FormatJSON writes one JSON object per line, for log pipelines. It is
+	// the default.
+	FormatJSON Format = "json"
+	// FormatText writes key=value lines, easier to read during local
+	// development.
+	FormatText Format = "text"
+)
+
+// Keys of the static attributes [New] adds to every record when the matching
+// [Options] field is set.
+const (
+	KeyService     = "service"
+	KeyVersion     = "version"
+	KeyEnvironment = "env"
+)
+
+// Options configures [New]. A nil *Options or the zero value gives the
+// production defaults: JSON lines at level Info, without source locations,
+// redacting [DefaultRedactKeys].
+type Options struct {
+	// Format is FormatJSON or FormatText. The empty string, and any value
+	// logx does not know, mean FormatJSON.
+	Format Format
+
+	// Level is the minimum level logged. Nil means slog.LevelInfo; a
+	// *slog.LevelVar lets the level change while the program runs.
+	Level slog.Leveler
+
+	// AddSource adds the source file and line of the logging call to each
+	// record, under slog.SourceKey.
+	AddSource bool
+
+	// Service, Version and Environment, when not empty, are added to every
+	// record under KeyService, KeyVersion and KeyEnvironment.
+	Service     string
+	Version     string
+	Environment string
+
+	// ReplaceAttr is passed to the slog handler that formats the records;
+	// see slog.HandlerOptions.ReplaceAttr. It sees the values after
+	// redaction.
+	ReplaceAttr func(groups []string, a slog.Attr) slog.Attr
+
+	// HandlerOptions configures redaction and extractors, as for
+	// [NewHandler].
+	HandlerOptions
+}
+
+// New returns a logger that writes to w through a logx handler (see
+// [NewHandler]): every record carries the request and trace IDs of its
+// context, and secrets are redacted. A nil w means os.Stdout; nil opts means
+// the production defaults described on [Options].
+//
+// Log with the ...Context methods (InfoContext, ErrorContext, ...) so the
+// IDs in the context reach the record.
+func New(w io.Writer, opts *Options) *slog.Logger {
+	if w == nil {
+		w = os.Stdout
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	hopts := &slog.HandlerOptions{
+		AddSource:   opts.AddSource,
+		Level:       opts.Level,
+		ReplaceAttr: opts.ReplaceAttr,
+	}
+	var inner slog.Handler
+	if opts.Format == FormatText {
+		inner = slog.NewTextHandler(w, hopts)
+	} else {
+		inner = slog.NewJSONHandler(w, hopts)
+	}
+	h := NewHandler(inner, &opts.HandlerOptions)
+	var static []slog.Attr
+	if opts.Service != "" {
+		static = append(static, slog.String(KeyService, opts.Service))
+	}
+	if opts.Version != "" {
+		static = append(static, slog.String(KeyVersion, opts.Version))
+	}
+	if opts.Environment != "" {
+		static = append(static, slog.String(KeyEnvironment, opts.Environment))
+	}
+	return slog.New(h.WithAttrs(static))
+}
