@@ -1,0 +1,158 @@
+package statefile
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// fsys is the seam through which a File changes the disk, so that tests can
+// make any single step fail the way a full disk or a failing device would.
+type fsys interface {
+	OpenFile(name string, flag int, perm fs.FileMode) (file, error)
+	ReadFile(name string) ([]byte, error)
+	Stat(name string) (fs.FileInfo, error)
+	ReadDir(name string) ([]fs.DirEntry, error)
+	Rename(oldpath, newpath string) error
+	Link(oldpath, newpath string) error
+	Remove(name string) error
+	// SyncDir makes the directory entries of dir durable.
+	SyncDir(dir string) error
+}
+
+// file is the part of *os.File a File uses.
+type file interface {
+	io.Reader
+	io.Writer
+	Sync() error
+	Close() error
+	Truncate(size int64) error
+	Name() string
+}
+
+// osFS is the real file system.
+type osFS struct{}
+
+var _ fsys = osFS{}
+
+func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
+	f, err := os.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err // a nil *os.File must not become a non-nil file
+	}
+	return f, nil
+}
+
+func (osFS) ReadFile(name string) ([]byte, error)       { return os.ReadFile(name) }
+func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
+func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
+func (osFS) Rename(oldpath, newpath string) error       { return renameFile(oldpath, newpath) }
+func (osFS) Link(oldpath, newpath string) error         { return os.Link(oldpath, newpath) }
+func (osFS) Remove(name string) error                   { return os.Remove(name) }
+func (osFS) SyncDir(dir string) error                   { return syncDir(dir) }
+
+// tempMarker separates a target's name from the random suffix of its
+// temporary files: "state.json.tmp-0123456789abcdef".
+const tempMarker = ".tmp-"
+
+// createTemp creates a new file beside target with O_EXCL, so that it never
+// opens a file another writer (or a stale crash leftover) is using.
+func createTemp(fsys fsys, target string, perm fs.FileMode) (file, error) {
+	var rnd [8]byte
+	for range 100 {
+		rand.Read(rnd[:])
+		name := target + tempMarker + hex.EncodeToString(rnd[:])
+		f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, &fs.PathError{Op: "create temp", Path: target + tempMarker + "*", Err: fs.ErrExist}
+}
+
+// isTempOf reports whether name (a base name) is a temporary file created
+// by createTemp for target (also a base name).
+func isTempOf(name, target string) bool {
+	rest, ok := strings.CutPrefix(name, target+tempMarker)
+	if !ok || len(rest) != 16 {
+		return false
+	}
+	_, err := hex.DecodeString(rest)
+	return err == nil
+}
+
+// replaceFile atomically replaces target with data: it writes a temporary
+// file in the same directory, fsyncs and closes it, calls beforeRename (if
+// not nil), renames the temporary file over target and fsyncs the directory.
+//
+// committed reports whether the rename happened: from then on target holds
+// data even if the directory fsync failed. When committed is false, target
+// is as it was (apart from what beforeRename did) and the temporary file is
+// gone.
+func replaceFile(fsys fsys, target string, data []byte, perm fs.FileMode, beforeRename func() error) (committed bool, err error) {
+	f, err := createTemp(fsys, target, perm)
+	if err != nil {
+		return false, err
+	}
+	tmp := f.Name()
+	fail := func(err error) (bool, error) {
+		fsys.Remove(tmp)
+		return false, err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fail(err)
+	}
+	// The data must be on the device before the rename makes it the
+	// current file: otherwise a power loss could leave a renamed but empty
+	// or partial file in place of a good one.
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		return fail(err)
+	}
+	if beforeRename != nil {
+		if err := beforeRename(); err != nil {
+			return fail(err)
+		}
+	}
+	if err := fsys.Rename(tmp, target); err != nil {
+		return fail(err)
+	}
+	// One directory fsync makes the rename (and any link or remove done
+	// by beforeRename in the same directory) durable.
+	if err := fsys.SyncDir(filepath.Dir(target)); err != nil {
+		return true, err
+	}
+	return true, nil
+}
+
+// removeTemps removes temporary files left beside the targets by a process
+// that died mid-write. The caller holds the lock, so no one else is writing.
+func removeTemps(fsys fsys, dir string, targets ...string) (removed int, err error) {
+	entries, err := fsys.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, e := range entries {
+		for _, t := range targets {
+			if isTempOf(e.Name(), t) {
+				if err := fsys.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					errs = append(errs, err)
+				} else {
+					removed++
+				}
+			}
+		}
+	}
+	return removed, errors.Join(errs...)
+}
