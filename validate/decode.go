@@ -49,12 +49,15 @@ type DecodeOptions struct {
 //     http.MaxBytesReader, so the server also closes the connection;
 //   - anything else: VALIDATION (400), with one violation for each problem
 //     it can find (up to MaxViolations): an empty body; invalid UTF-8; a
-//     syntax error, with its line, column and byte offset (a syntax error
-//     ends decoding, so it is reported alone); data after the JSON value,
+//     syntax error, with its line, column and byte offset (nothing after a
+//     syntax error can be checked); data after the JSON value,
 //     such as a second value; each member that matches no field; each value
 //     of the wrong JSON type or out of its Go type's range, at its pointer
 //     ("/items/2/quantity": "must be an integer"); and every rule the value
-//     breaks, as Struct reports them.
+//     breaks, as Struct reports them;
+//   - a client that goes away while the body is read: CANCELED (499).
+//
+// On error DecodeJSON returns the zero T, never a partly decoded value.
 //
 // Decoding follows encoding/json otherwise: members match fields by their
 // JSON names, case-insensitively; with a duplicate key the last value wins;
@@ -79,8 +82,11 @@ func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, opts *DecodeOptio
 	if val == nil {
 		val = defaultValidator()
 	}
-	err := val.decodeRequest(w, r, &o, &v, reflect.TypeFor[T]())
-	return v, err
+	if err := val.decodeRequest(w, r, &o, &v, reflect.TypeFor[T]()); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
 }
 
 // decodeRequest is DecodeJSON without the type parameter: target points at

@@ -414,6 +414,18 @@ func TestDecodeInvalidUTF8(t *testing.T) {
 	}
 }
 
+func TestDecodeReturnsZeroOnError(t *testing.T) {
+	t.Parallel()
+	o, err := decode[decOrder](t, `{"name":"n","note":"x","ratio":"high"}`)
+	if err == nil || o.Name != "" || o.Note != nil {
+		t.Errorf("got %+v, %v; want the zero value and an error", o, err)
+	}
+	p, err := decode[*decOrder](t, `{"name":""}`)
+	if err == nil || p != nil {
+		t.Errorf("got %+v, %v; want nil and an error", p, err)
+	}
+}
+
 func TestDecodeDuplicateKeysLastWins(t *testing.T) {
 	t.Parallel()
 	o, err := decode[decOrder](t, `{"name":"first","name":"second","note":"x"}`)

@@ -34,10 +34,11 @@
 // parameter ("1") and an English message ("must be at least 1"). Pointers
 // use the JSON names of fields, without the struct's own name and without
 // the embedded structs whose fields JSON promotes, so no Go type or field
-// name reaches a client. Decode problems use the rules "required" (empty
-// body), "syntax", "utf8", "unknown", "type" and "format" (a value its
-// type's UnmarshalJSON or UnmarshalText rejected). result.WriteProblem
-// renders them as the problem's errors member:
+// name reaches a client. Decode problems use the rules "required" (an empty
+// body), "read" (a body that broke off), "syntax", "utf8", "unknown",
+// "type" and "format" (a value its type's UnmarshalJSON or UnmarshalText
+// rejected). result.WriteProblem renders them as the problem's errors
+// member:
 //
 //	{"type": "tag:hardenkit.dev,2026:problem/validation", "title": "Invalid request",
 //	 "status": 400, "detail": "the request has 1 invalid field", "instance": "/orders",
