@@ -1,6 +1,7 @@
 package statefile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -88,13 +89,19 @@ func decodeEnvelope(name string, data []byte, schema int) (*envelope, error) {
 	if len(data) == 0 {
 		return nil, corrupt("file is empty")
 	}
-	var env envelope
-	if err := json.Unmarshal(data, &env); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, corrupt("not valid JSON (torn or truncated write?): %v", err)
+	env, ok := decodeLayout(data)
+	verified := ok && checksum(env.State) == env.Checksum
+	if !verified {
+		// Not in the layout, or failing its checksum: decode the whole
+		// file, which is authoritative and explains what is wrong.
+		env = envelope{}
+		if err := json.Unmarshal(data, &env); err != nil {
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				return nil, corrupt("not valid JSON (torn or truncated write?): %v", err)
+			}
+			return nil, corrupt("not a state file: %v", err)
 		}
-		return nil, corrupt("not a state file: %v", err)
 	}
 	switch {
 	case env.Format == formatName:
@@ -116,7 +123,7 @@ func decodeEnvelope(name string, data []byte, schema int) (*envelope, error) {
 	if !strings.HasPrefix(env.Checksum, sumPrefix) {
 		return nil, corrupt("checksum %q is not %s<hex>", env.Checksum, sumPrefix)
 	}
-	if got := checksum(env.State); got != env.Checksum {
+	if got := checksum(env.State); !verified && got != env.Checksum {
 		return nil, corrupt("checksum mismatch: file says %s, state hashes to %s", env.Checksum, got)
 	}
 	if env.SchemaVersion > schema {
@@ -124,6 +131,43 @@ func decodeEnvelope(name string, data []byte, schema int) (*envelope, error) {
 			name, ErrNewerVersion, env.SchemaVersion, schema)
 	}
 	return &env, nil
+}
+
+// stateMarker separates the header from the state in the layout
+// encodeEnvelope writes. A JSON string cannot hold a raw newline, so in a
+// file in that layout the first match is the top-level state member.
+const stateMarker = ",\n  \"state\": "
+
+// decodeLayout decodes a file in the layout encodeEnvelope writes without
+// scanning the state: only the small header goes through the JSON decoder.
+// For anything not in the layout (a file reformatted by hand, a torn file)
+// it returns false and the caller decodes the whole file.
+//
+// If the state it returns is valid JSON, the envelope is exactly what
+// json.Unmarshal of the whole file gives. If it is not, the state member
+// json.Unmarshal would find is different bytes, so once the checksum is
+// found to match these bytes, the whole file could not have passed: either
+// way the file is invalid, and readVerified says so when the state fails
+// to decode.
+func decodeLayout(data []byte) (envelope, bool) {
+	const tail = "\n}\n"
+	i := bytes.Index(data, []byte(stateMarker))
+	if i < 0 || !bytes.HasSuffix(data, []byte(tail)) || i+len(stateMarker) > len(data)-len(tail) {
+		return envelope{}, false
+	}
+	if bytes.HasSuffix(bytes.TrimRight(data[:i], " \t\r\n"), []byte("{")) {
+		return envelope{}, false // no member before the comma: not JSON
+	}
+	// Trimmed as json.Unmarshal trims a RawMessage.
+	state := bytes.Trim(data[i+len(stateMarker):len(data)-len(tail)], " \t\r\n")
+	header := make([]byte, 0, i+2)
+	header = append(append(header, data[:i]...), '}')
+	var env envelope
+	if err := json.Unmarshal(header, &env); err != nil || len(state) == 0 {
+		return envelope{}, false
+	}
+	env.State = state
+	return env, true
 }
 
 // migrate brings a state written with schema version from up to version to

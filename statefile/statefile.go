@@ -249,7 +249,7 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 		f.logger.DebugContext(ctx, "statefile: removed temporary files left by a crash", slog.String("path", f.path), slog.Int("count", n))
 	}
 
-	env, err := readGeneration(f.fsys, f.path, f.schema)
+	env, state, err := f.readVerified(f.path, migrations)
 	switch {
 	case err == nil:
 		f.disk = pathValid
@@ -258,10 +258,10 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 		if !isMissing(err) {
 			f.disk = pathInvalid
 		}
-		benv, berr := readGeneration(f.fsys, f.bakPath, f.schema)
+		benv, bstate, berr := f.readVerified(f.bakPath, migrations)
 		switch {
 		case berr == nil:
-			env = benv
+			env, state = benv, bstate
 			if f.disk == pathMissing {
 				f.recovered = fmt.Errorf("statefile: open %s: state file does not exist (%w); loaded backup %s (generation %d)",
 					f.path, fs.ErrNotExist, f.bakPath, benv.Generation)
@@ -274,9 +274,12 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 				slog.Uint64("generation", benv.Generation), slog.Any("error", f.recovered))
 		case isMissing(berr) && isMissing(err):
 			// Nothing was ever saved here: start from the zero state.
+			state = zeroJSON
 		case isMissing(berr) || errors.Is(berr, ErrCorrupt):
 			return fmt.Errorf("statefile: open %s: %w: no valid generation: %w; backup %w",
 				f.path, ErrCorrupt, describe(f.path, err), describe(f.bakPath, berr))
+		case errors.Is(berr, ErrNewerVersion):
+			return fmt.Errorf("statefile: open %s: backup %w", f.path, berr) // berr starts with the path
 		default:
 			return fmt.Errorf("statefile: open %s: backup: %w", f.path, berr)
 		}
@@ -285,23 +288,11 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 	default:
 		return fmt.Errorf("statefile: open %s: %w", f.path, err)
 	}
-
-	state := json.RawMessage(zeroJSON)
 	if env != nil {
-		state = env.State
 		f.gen = env.Generation
 		if env.SchemaVersion < f.schema {
-			state, err = migrate(state, env.SchemaVersion, f.schema, migrations)
-			if err != nil {
-				return fmt.Errorf("statefile: open %s: %w", f.path, err)
-			}
 			f.logger.InfoContext(ctx, "statefile: state migrated",
 				slog.String("path", f.path), slog.Int("from_version", env.SchemaVersion), slog.Int("to_version", f.schema))
-		}
-		var t T
-		if err := json.Unmarshal(state, &t); err != nil {
-			return fmt.Errorf("statefile: open %s: state (schema version %d, generation %d) does not decode into %T: %w",
-				f.path, f.schema, env.Generation, t, err)
 		}
 	}
 	f.data = state
@@ -311,6 +302,38 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 		f.recordAbandoned(ctx, env)
 	}
 	return nil
+}
+
+// readVerified reads one generation and verifies all of it: the header and
+// checksum (readGeneration), then that its state, migrated to this
+// program's schema version, decodes into T. A state that is not valid JSON
+// makes the file invalid (ErrCorrupt); a failed migration, or valid JSON
+// that does not fit T, is an error in the program, not in the file, and is
+// returned as it is so that Open fails instead of falling back.
+func (f *File[T]) readVerified(name string, migrations map[int]func(json.RawMessage) (json.RawMessage, error)) (*envelope, json.RawMessage, error) {
+	env, err := readGeneration(f.fsys, name, f.schema)
+	if err != nil {
+		return nil, nil, err
+	}
+	state := env.State
+	if env.SchemaVersion < f.schema {
+		if !json.Valid(state) {
+			return nil, nil, &corruptError{path: name, reason: "state is not valid JSON"}
+		}
+		if state, err = migrate(state, env.SchemaVersion, f.schema, migrations); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	var t T
+	if err := json.Unmarshal(state, &t); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) && env.SchemaVersion == f.schema {
+			return nil, nil, &corruptError{path: name, reason: "state is not valid JSON: " + err.Error()}
+		}
+		return nil, nil, fmt.Errorf("%s: state (schema version %d, generation %d) does not decode into %T: %w",
+			name, f.schema, env.Generation, t, err)
+	}
+	return env, state, nil
 }
 
 // describe turns a missing-file error into "<path>: does not exist".
@@ -377,7 +400,7 @@ func (f *File[T]) State() T {
 		// data was encoded from a T or verified to decode into one, so
 		// only a T whose UnmarshalJSON disagrees with its MarshalJSON
 		// gets here.
-		f.logger.Error("statefile: state does not decode; returning the zero state",
+		f.logger.ErrorContext(context.Background(), "statefile: state does not decode; returning the zero state",
 			slog.String("path", f.path), slog.Any("error", err))
 		var zero T
 		return zero
@@ -633,7 +656,7 @@ func (f *File[T]) Close() error {
 		}
 	}
 	if dirty {
-		f.logger.Warn("statefile: closed with unsaved changes; they are discarded", slog.String("path", f.path))
+		f.logger.WarnContext(context.Background(), "statefile: closed with unsaved changes; they are discarded", slog.String("path", f.path))
 	}
 	f.mu.Lock()
 	f.closed = true
