@@ -70,14 +70,14 @@ func encodeEnvelope(schema int, gen uint64, savedAt time.Time, run []byte, state
 	return b, nil
 }
 
-// readGeneration reads and verifies one generation. Its errors are:
-// wrapping fs.ErrNotExist when the file is missing, a *corruptError when it
+// readGeneration reads and verifies one generation. Every error starts
+// with name. They are: one wrapping fs.ErrNotExist when the file is missing, a *corruptError when it
 // fails verification, one wrapping ErrNewerVersion when it must be refused,
 // and any other error when it could not be read.
 func readGeneration(fsys fsys, name string, schema int) (*envelope, error) {
 	data, err := fsys.ReadFile(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: read: %w", name, unwrapPathError(err))
 	}
 	return decodeEnvelope(name, data, schema)
 }

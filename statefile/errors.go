@@ -41,7 +41,8 @@ type LockedError struct {
 	Holder Holder
 	// HolderErr says why Holder is unknown, or is nil.
 	HolderErr error
-	// Waited is how long Open waited for the lock (Options.LockTimeout).
+	// Waited is how long Open waited for the lock; zero when
+	// Options.LockTimeout is zero.
 	Waited time.Duration
 }
 

@@ -156,3 +156,13 @@ func removeTemps(fsys fsys, dir string, targets ...string) (removed int, err err
 	}
 	return removed, errors.Join(errs...)
 }
+
+// unwrapPathError returns the cause inside a *fs.PathError, for messages
+// that name the path themselves.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

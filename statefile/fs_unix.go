@@ -31,11 +31,3 @@ func syncDir(dir string) error {
 	}
 	return cerr
 }
-
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}

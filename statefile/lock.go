@@ -83,7 +83,10 @@ func acquireLock(ctx context.Context, req lockRequest) (*lockFile, error) {
 		waited := req.now().Sub(start)
 		if waited >= req.timeout {
 			f.Close()
-			lerr := &LockedError{Path: req.path, LockPath: req.lockPath, Waited: waited}
+			lerr := &LockedError{Path: req.path, LockPath: req.lockPath}
+			if req.timeout > 0 {
+				lerr.Waited = waited
+			}
 			lerr.Holder, lerr.HolderErr = readHolder(ctx, req.lockPath, req.wait)
 			return nil, lerr
 		}

@@ -278,15 +278,11 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 		case isMissing(berr) || errors.Is(berr, ErrCorrupt):
 			return fmt.Errorf("statefile: open %s: %w: no valid generation: %w; backup %w",
 				f.path, ErrCorrupt, describe(f.path, err), describe(f.bakPath, berr))
-		case errors.Is(berr, ErrNewerVersion):
-			return fmt.Errorf("statefile: open %s: backup %w", f.path, berr) // berr starts with the path
 		default:
-			return fmt.Errorf("statefile: open %s: backup: %w", f.path, berr)
+			return fmt.Errorf("statefile: open %s: backup %w", f.path, berr)
 		}
-	case errors.Is(err, ErrNewerVersion):
-		return fmt.Errorf("statefile: open %w", err) // err starts with the path
 	default:
-		return fmt.Errorf("statefile: open %s: %w", f.path, err)
+		return fmt.Errorf("statefile: open %w", err) // err starts with the path
 	}
 	if env != nil {
 		f.gen = env.Generation
@@ -306,7 +302,8 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 
 // readVerified reads one generation and verifies all of it: the header and
 // checksum (readGeneration), then that its state, migrated to this
-// program's schema version, decodes into T. A state that is not valid JSON
+// program's schema version, decodes into T. Every error starts with name,
+// and is classified as readGeneration's are. A state that is not valid JSON
 // makes the file invalid (ErrCorrupt); a failed migration, or valid JSON
 // that does not fit T, is an error in the program, not in the file, and is
 // returned as it is so that Open fails instead of falling back.
@@ -339,10 +336,16 @@ func (f *File[T]) readVerified(name string, migrations map[int]func(json.RawMess
 // describe turns a missing-file error into "<path>: does not exist".
 func describe(path string, err error) error {
 	if isMissing(err) {
-		return fmt.Errorf("%s: does not exist (%w)", path, fs.ErrNotExist)
+		return notExistError(path)
 	}
 	return err
 }
+
+// notExistError says a file does not exist; it matches fs.ErrNotExist.
+type notExistError string
+
+func (e notExistError) Error() string        { return string(e) + ": does not exist" }
+func (e notExistError) Is(target error) bool { return target == fs.ErrNotExist }
 
 // recordAbandoned records the run the loaded generation says is running,
 // unless the summary log already has it (the process died between
