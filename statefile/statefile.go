@@ -467,6 +467,9 @@ func (f *File[T]) Save() error {
 		return fmt.Errorf("statefile: save %s: %w", f.path, ErrClosed)
 	}
 	committed, err := f.writeLocked(data)
+	if err != nil {
+		err = fmt.Errorf("statefile: save %s: %w", f.path, err)
+	}
 	if committed {
 		f.saved = data
 		f.mu.Lock()
@@ -477,7 +480,8 @@ func (f *File[T]) Save() error {
 }
 
 // writeLocked writes state as the next generation with the active run's
-// progress. The caller holds saveMu.
+// progress; its errors name the generation, and the caller adds the path
+// and operation. The caller holds saveMu.
 func (f *File[T]) writeLocked(state []byte) (committed bool, err error) {
 	f.mu.Lock()
 	gen := f.gen + 1
@@ -486,12 +490,12 @@ func (f *File[T]) writeLocked(state []byte) (committed bool, err error) {
 	var run []byte
 	if r != nil {
 		if run, err = json.Marshal(r.progress()); err != nil {
-			return false, fmt.Errorf("statefile: save %s: encode run: %w", f.path, err)
+			return false, fmt.Errorf("generation %d: encode run: %w", gen, err)
 		}
 	}
 	buf, err := encodeEnvelope(f.schema, gen, f.now(), run, state)
 	if err != nil {
-		return false, fmt.Errorf("statefile: save %s: %w", f.path, err)
+		return false, fmt.Errorf("generation %d: %w", gen, err)
 	}
 	committed, err = replaceFile(f.fsys, f.path, buf, f.perm, f.keepBackup)
 	if committed {
@@ -501,7 +505,7 @@ func (f *File[T]) writeLocked(state []byte) (committed bool, err error) {
 		f.mu.Unlock()
 	}
 	if err != nil {
-		return committed, fmt.Errorf("statefile: save %s (generation %d): %w", f.path, gen, err)
+		return committed, fmt.Errorf("generation %d: %w", gen, err)
 	}
 	return true, nil
 }
@@ -577,7 +581,7 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 		f.mu.Lock()
 		f.run = nil
 		f.mu.Unlock()
-		return nil, fmt.Errorf("statefile: begin run in %s: %w", f.path, err)
+		return nil, fmt.Errorf("statefile: begin run in %s: save %w", f.path, err)
 	}
 	if err := f.lock.setRun(r.ID()); err != nil {
 		f.logger.WarnContext(ctx, "statefile: cannot record the run in the lock file", slog.String("path", f.path), slog.Any("error", err))
@@ -591,10 +595,11 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 func (f *File[T]) endRun(r *Run, rec *Record) error {
 	f.saveMu.Lock()
 	defer f.saveMu.Unlock()
-	return f.endRunLocked(r, rec)
+	return f.endRunLocked("finish run "+rec.RunID, r, rec)
 }
 
-func (f *File[T]) endRunLocked(r *Run, rec *Record) error {
+// endRunLocked does endRun for op, which names the operation in errors.
+func (f *File[T]) endRunLocked(op string, r *Run, rec *Record) error {
 	f.mu.Lock()
 	rec.Generation = f.gen
 	closed := f.closed
@@ -604,14 +609,14 @@ func (f *File[T]) endRunLocked(r *Run, rec *Record) error {
 	r.mu.Unlock()
 	logRun(r.ctx, f.logger, f.path, *rec)
 	if closed {
-		return fmt.Errorf("statefile: finish run %s: %w", rec.RunID, ErrClosed)
+		return fmt.Errorf("statefile: %s in %s: %w", op, f.path, ErrClosed)
 	}
 	var errs []error
 	// The record goes to the summary log before the generation that drops
 	// the run is saved: if the process dies in between, the next Open
 	// finds the run in the log and does not report it abandoned.
 	if err := appendRun(f.fsys, f.logPath, *rec, f.keep, f.perm); err != nil {
-		errs = append(errs, fmt.Errorf("statefile: finish run %s: record in %s: %w", rec.RunID, f.logPath, err))
+		errs = append(errs, fmt.Errorf("statefile: %s in %s: record in %s: %w", op, f.path, f.logPath, err))
 	}
 	f.mu.Lock()
 	if f.run == r {
@@ -619,7 +624,7 @@ func (f *File[T]) endRunLocked(r *Run, rec *Record) error {
 	}
 	f.mu.Unlock()
 	if _, err := f.writeLocked(f.saved); err != nil {
-		errs = append(errs, fmt.Errorf("statefile: finish run %s: %w", rec.RunID, err))
+		errs = append(errs, fmt.Errorf("statefile: %s in %s: save %w", op, f.path, err))
 	}
 	if err := f.lock.setRun(""); err != nil {
 		f.logger.WarnContext(r.ctx, "statefile: cannot update the lock file", slog.String("path", f.path), slog.Any("error", err))
@@ -653,8 +658,8 @@ func (f *File[T]) Close() error {
 	var errs []error
 	if r != nil {
 		if rec, ok := r.abandon("Close was called before Finish"); ok {
-			if err := f.endRunLocked(r, &rec); err != nil {
-				errs = append(errs, fmt.Errorf("statefile: close %s: %w", f.path, err))
+			if err := f.endRunLocked("close: record abandoned run "+rec.RunID, r, &rec); err != nil {
+				errs = append(errs, err)
 			}
 		}
 	}
