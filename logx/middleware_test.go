@@ -319,10 +319,16 @@ func TestMiddlewareStackedTwice(t *testing.T) {
 	outer, buf := newTestMiddleware(nil)
 	inner, innerBuf := newTestMiddleware(&MiddlewareOptions{IgnoreIncomingID: true})
 	var ids []string
-	h := outer(inner(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Replacing the ID between the two does not make the inner one act.
+	replace := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), RequestID(r.Context()))))
+		})
+	}
+	h := outer(replace(inner(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, RequestID(r.Context()), w.Header().Get(HeaderRequestID))
 		w.WriteHeader(http.StatusTeapot)
-	})))
+	}))))
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set(HeaderRequestID, "outer-id")
 	rec := httptest.NewRecorder()

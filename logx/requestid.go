@@ -92,7 +92,12 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return context.WithValue(ctx, ctxKey{}, newRequestState(id))
+	st := newRequestState(id)
+	if parent := stateFrom(ctx); parent != nil {
+		// Still inside the Middleware that handles the request.
+		st.middleware = parent.middleware
+	}
+	return context.WithValue(ctx, ctxKey{}, st)
 }
 
 // RequestID returns the request ID carried by ctx, or "" if there is none.
