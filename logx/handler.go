@@ -198,7 +198,7 @@ func (h *handler) rebuild(r slog.Record) slog.Record {
 	m := h.cfg.m
 	if len(h.groups) == 0 {
 		r.Attrs(func(a slog.Attr) bool {
-			nr.AddAttrs(m.rewrite(a))
+			nr.AddAttrs(m.rewriteIfNeeded(a))
 			return true
 		})
 		return nr
@@ -209,7 +209,7 @@ func (h *handler) rebuild(r slog.Record) slog.Record {
 	content := make([]slog.Attr, 0, len(h.gattrs[last])+r.NumAttrs())
 	content = append(content, h.gattrs[last]...)
 	r.Attrs(func(a slog.Attr) bool {
-		content = append(content, m.rewrite(a))
+		content = append(content, m.rewriteIfNeeded(a))
 		return true
 	})
 	g := slog.Attr{Key: h.groups[last], Value: slog.GroupValue(content...)}

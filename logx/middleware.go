@@ -85,11 +85,14 @@ type middleware struct {
 // into the context too, so logs carry trace_id and span_id.
 //
 // When the next handler returns, it logs an access line with the method, the
-// path without the query string, the status, the body bytes written and the
-// duration, at level Error for a 5xx status, Warn for 4xx and Info otherwise.
-// If the next handler panics, the line is still logged, at level Error with
-// panic=true and status 500 unless a status was already sent, and the panic
-// continues up the stack unchanged for a recovery handler to deal with.
+// path (percent-encoded, without the query string), the status, the body
+// bytes written and the duration (a time.Duration: nanoseconds in JSON), at
+// level Error for a 5xx status, Warn for 4xx and Info otherwise. If the next
+// handler panics, the line is still logged, at level Error with panic=true
+// and status 500 unless a status was already sent, and the panic continues
+// up the stack unchanged, not recovered, for a recovery handler to deal
+// with. A handler that hijacks the connection is logged with hijacked=true
+// and status 0 unless it set one first.
 //
 // The ResponseWriter given to the next handler keeps http.Flusher,
 // http.Hijacker and io.ReaderFrom working, and unwraps for

@@ -202,6 +202,14 @@ func (m *matcher) rewrite(a slog.Attr) slog.Attr {
 	return m.rewriteDepth(a, 0)
 }
 
+// rewriteIfNeeded is rewrite with needsRewrite's quicker test in front.
+func (m *matcher) rewriteIfNeeded(a slog.Attr) slog.Attr {
+	if m.needsRewrite(a) {
+		return m.rewrite(a)
+	}
+	return a
+}
+
 func (m *matcher) rewriteDepth(a slog.Attr, depth int) slog.Attr {
 	if m.match(a.Key) {
 		return slog.String(a.Key, Redacted)
