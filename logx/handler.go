@@ -148,7 +148,7 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 		buf[1] = slog.String(KeySpanID, sc.SpanID().String())
 		add = buf[:]
 	}
-	if len(h.groups) > 0 || h.needsRewrite(&r) {
+	if len(h.groups) > 0 || (r.NumAttrs() > 0 && h.needsRewrite(&r)) {
 		r = h.rebuild(r)
 	} else if r.NumAttrs() > inlineAttrs {
 		// The record's overflow slice may share its spare capacity with the
