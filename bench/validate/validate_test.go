@@ -1,0 +1,150 @@
+package validatebench
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/hardenkit/harden/result"
+	"github.com/hardenkit/harden/validate"
+)
+
+// newValidator returns a validator set up as harden's: required on nested
+// structs, and fields named by their JSON names in errors.
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled(), validator.WithTagNameFuncBlankOmit())
+	v.RegisterTagNameFunc(func(sf reflect.StructField) string {
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		if name == "" {
+			return sf.Name
+		}
+		return name
+	})
+	return v
+}
+
+// violation is what a hand-written handler reports for each broken rule.
+type violation struct {
+	Field, Rule, Param, Message string
+}
+
+// byHand decodes and validates a request the way a careful handler does
+// without harden: it checks the media type, limits the body to 1 MiB,
+// rejects unknown members and turns validator's errors into a list of
+// violations with the JSON field path, the rule and a message.
+func byHand(v *validator.Validate, w http.ResponseWriter, r *http.Request) (order, []violation, error) {
+	var o order
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return o, nil, fmt.Errorf("unsupported media type %q", mt)
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		return order{}, nil, err
+	}
+	if err := v.Struct(&o); err != nil {
+		var ves validator.ValidationErrors
+		if !errors.As(err, &ves) {
+			return order{}, nil, err
+		}
+		out := make([]violation, len(ves))
+		for i, fe := range ves {
+			out[i] = violation{Field: fe.Namespace(), Rule: fe.Tag(), Param: fe.Param(), Message: fe.Error()}
+		}
+		return order{}, out, nil
+	}
+	return o, nil, nil
+}
+
+// bare is the shortest code that decodes and validates: encoding/json
+// straight from the body and validator.Struct, no media type, limit or
+// unknown-member checks, the error returned as it comes.
+func bare(v *validator.Validate, r *http.Request) (order, error) {
+	var o order
+	if err := json.NewDecoder(r.Body).Decode(&o); err != nil {
+		return order{}, err
+	}
+	return o, v.Struct(&o)
+}
+
+// BenchmarkValid measures decoding and validating the valid ~1 KiB body.
+func BenchmarkValid(b *testing.B) {
+	run(b, validBody, 0)
+}
+
+// BenchmarkTenViolations measures decoding the body with ten broken rules
+// into a list of ten violations (for harden, one VALIDATION *result.Error).
+func BenchmarkTenViolations(b *testing.B) {
+	run(b, invalidBody, 10)
+}
+
+func run(b *testing.B, data []byte, want int) {
+	v := newValidator()
+	w := httptest.NewRecorder()
+	r, body := request(data)
+	b.Run("harden", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			body.Reset(data)
+			_, err := validate.DecodeJSON[order](w, r, nil)
+			if n := countHarden(err); n != want {
+				b.Fatalf("%d violations (%v), want %d", n, err, want)
+			}
+		}
+	})
+	b.Run("by-hand", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			body.Reset(data)
+			_, vs, err := byHand(v, w, r)
+			if err != nil || len(vs) != want {
+				b.Fatalf("%d violations (%v), want %d", len(vs), err, want)
+			}
+		}
+	})
+	b.Run("bare", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			body.Reset(data)
+			_, err := bare(v, r)
+			if n := countBare(err); n != want {
+				b.Fatalf("%d violations (%v), want %d", n, err, want)
+			}
+		}
+	})
+}
+
+func countHarden(err error) int {
+	if err == nil {
+		return 0
+	}
+	if e := result.As(err); e != nil && e.Code == result.CodeValidation {
+		return len(e.Violations)
+	}
+	return -1
+}
+
+func countBare(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ves validator.ValidationErrors
+	if errors.As(err, &ves) {
+		return len(ves)
+	}
+	return -1
+}
