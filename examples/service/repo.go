@@ -59,7 +59,7 @@ type memRepo struct {
 
 	mu      sync.RWMutex
 	byID    map[string]Project
-	ids     []string       // sorted; UUIDv7s sort by creation time
+	ids     []string // sorted; UUIDv7s sort by creation time
 	bySlug  map[string]string
 	byOwner map[string]int // number of projects
 }
