@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hardenkit/harden/logx"
+	"github.com/hardenkit/harden/result"
+	"github.com/hardenkit/harden/retry"
+)
+
+var discard = slog.New(slog.DiscardHandler)
+
+// TestStandInFailureShare checks that the stand-in fails exactly the share
+// it is given, starting with the first call, spread out, and with
+// Retry-After on every second failure.
+func TestStandInFailureShare(t *testing.T) {
+	for _, rate := range []float64{0, 0.1, 0.3, 0.5, 0.75, 1} {
+		s := newStandIn(rate, discard)
+		const calls = 1000
+		failures, prevFailed, consecutive := 0, false, false
+		for n := 1; n <= calls; n++ {
+			fail, after := s.fail()
+			if n == 1 && fail != (rate > 0) {
+				t.Errorf("rate %v: first call failed = %v, want %v", rate, fail, rate > 0)
+			}
+			if fail {
+				failures++
+				if wantAfter := failures%2 == 0; (after > 0) != wantAfter {
+					t.Errorf("rate %v: failure %d has Retry-After %v, want one: %v", rate, failures, after, wantAfter)
+				}
+				consecutive = consecutive || prevFailed
+			}
+			prevFailed = fail
+		}
+		if want := int(rate * calls); failures != want {
+			t.Errorf("rate %v: %d of %d calls failed, want %d", rate, failures, calls, want)
+		}
+		if rate <= 0.5 && consecutive {
+			t.Errorf("rate %v: two calls in a row failed", rate)
+		}
+	}
+}
+
+// recordingStandIn runs the stand-in behind a handler that records the
+// request ID of every call to /v1/quotas.
+func recordingStandIn(t *testing.T, rate float64) (*httptest.Server, func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var ids []string
+	inner := newStandIn(rate, discard).Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/quotas" {
+			mu.Lock()
+			ids = append(ids, r.Header.Get(logx.HeaderRequestID))
+			mu.Unlock()
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), ids...)
+	}
+}
+
+// fastPolicy retries like the service does for a call limited to timeout,
+// without the waits between attempts.
+func fastPolicy(timeout time.Duration) retry.Policy {
+	p := quotaPolicy(timeout, discard)
+	p.InitialDelay, p.MaxDelay, p.MaxRetryAfter = time.Millisecond, time.Millisecond, time.Millisecond
+	return p
+}
+
+func TestQuotaClientRetriesUnderTheCallersRequestID(t *testing.T) {
+	srv, calls := recordingStandIn(t, 0.3) // the first call fails
+	q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+	defer q.CloseIdleConnections()
+
+	ctx := logx.WithRequestID(t.Context(), "req-42")
+	got, err := q.MaxProjects(ctx, "ada@example.com")
+	if err != nil || got != standInQuota {
+		t.Fatalf("MaxProjects = %d, %v; want %d, nil", got, err, standInQuota)
+	}
+	ids := calls()
+	if len(ids) != 2 || ids[0] != "req-42" || ids[1] != "req-42" {
+		t.Errorf("the stand-in saw calls with request IDs %q, want a failure and its retry, both req-42", ids)
+	}
+	if err := q.PingContext(t.Context()); err != nil {
+		t.Errorf("PingContext: %v", err)
+	}
+}
+
+func TestQuotaClientErrors(t *testing.T) {
+	t.Run("unavailable", func(t *testing.T) {
+		srv, calls := recordingStandIn(t, 1)
+		q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+		defer q.CloseIdleConnections()
+		_, err := q.MaxProjects(t.Context(), "ada@example.com")
+		if code := result.CodeOf(err); code != result.CodeUnavailable {
+			t.Errorf("code %s (%v), want UNAVAILABLE", code, err)
+		}
+		if n := len(calls()); n != 3 {
+			t.Errorf("%d attempts, want 3", n)
+		}
+	})
+
+	t.Run("unreachable", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close() // nothing listens there now
+		q := newQuotaClient("http://"+addr, 5*time.Second, fastPolicy(5*time.Second))
+		defer q.CloseIdleConnections()
+		_, err = q.MaxProjects(t.Context(), "ada@example.com")
+		if code := result.CodeOf(err); code != result.CodeUpstreamFailure {
+			t.Errorf("code %s (%v), want UPSTREAM_FAILURE", code, err)
+		}
+		if q.PingContext(t.Context()) == nil {
+			t.Error("PingContext passed with nothing listening")
+		}
+	})
+
+	t.Run("hangs", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+		}))
+		defer srv.Close()
+		q := newQuotaClient(srv.URL, 150*time.Millisecond, fastPolicy(150*time.Millisecond))
+		defer q.CloseIdleConnections()
+		start := time.Now()
+		_, err := q.MaxProjects(t.Context(), "ada@example.com")
+		if code := result.CodeOf(err); code != result.CodeTimeout {
+			t.Errorf("code %s (%v), want TIMEOUT", code, err)
+
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("MaxProjects took %v with a 150ms timeout", d)
+		}
+	})
+
+	t.Run("caller gone", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+		}))
+		defer srv.Close()
+		q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+		defer q.CloseIdleConnections()
+		ctx, cancel := context.WithCancel(t.Context())
+		stop := time.AfterFunc(50*time.Millisecond, cancel) // the client hangs up
+		defer stop.Stop()
+		_, err := q.MaxProjects(ctx, "ada@example.com")
+		if code := result.CodeOf(err); code != result.CodeCanceled {
+			t.Errorf("code %s (%v), want CANCELED", code, err)
+		}
+	})
+
+	t.Run("bad answer", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"max_projects": "lots"}`)
+		}))
+		defer srv.Close()
+		q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+		defer q.CloseIdleConnections()
+		_, err := q.MaxProjects(t.Context(), "ada@example.com")
+		if code := result.CodeOf(err); code != result.CodeUpstreamFailure {
+			t.Errorf("code %s (%v), want UPSTREAM_FAILURE", code, err)
+		}
+	})
+}
