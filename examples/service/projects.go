@@ -143,7 +143,7 @@ type listQuery struct {
 
 // list handles GET /projects?limit=20&cursor=….
 func (a *projectsAPI) list(w http.ResponseWriter, r *http.Request) error {
-	q, err := a.parseListQuery(r.URL.Query())
+	q, err := a.parseListQuery(r.URL.RawQuery)
 	if err != nil {
 		return err
 	}
@@ -160,11 +160,17 @@ func (a *projectsAPI) list(w http.ResponseWriter, r *http.Request) error {
 
 // parseListQuery reads limit and cursor. Every problem, including parameters
 // the API does not know (a misspelt "limt" would otherwise be ignored
-// silently), is a violation. Violations name a query parameter the way
-// body violations name a member: "/limit".
-func (a *projectsAPI) parseListQuery(values url.Values) (listQuery, error) {
+// silently) and a malformed query string, is a violation. Violations name
+// a query parameter the way body violations name a member: "/limit".
+func (a *projectsAPI) parseListQuery(rawQuery string) (listQuery, error) {
 	q := listQuery{Limit: defaultPageSize}
 	var vs []result.Violation
+	// r.URL.Query() would drop a malformed pair ("cursor=%zz") without a
+	// word, and the client would get the first page instead of an error.
+	values, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		vs = append(vs, result.Violation{Pointer: "", Rule: "syntax", Message: "the query string is malformed"})
+	}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
 		ptr := "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
 		if name != "limit" && name != "cursor" {
