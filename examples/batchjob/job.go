@@ -70,12 +70,9 @@ func runJob(ctx context.Context, cfg config, logger *slog.Logger) int {
 		return statefile.ExitCode(statefile.StatusFailed)
 	}
 	j := &job{cfg: cfg, log: logger.With("run_id", run.ID()), state: f, run: run, now: time.Now}
-	jobErr := j.execute(ctx)
-	if jobErr != nil {
-		j.log.ErrorContext(ctx, "run ended early", "error", jobErr.Error())
-	}
-	// Finish logs the run's summary line and appends it to the summary log.
-	rec, err := run.Finish(jobErr)
+	// Finish logs the run's summary line, with the error if the run stopped
+	// early, and appends it to the summary log.
+	rec, err := run.Finish(j.execute(ctx))
 	code := statefile.ExitCode(rec.Status)
 	if err != nil {
 		j.log.ErrorContext(ctx, "cannot record the end of the run", "error", err.Error())
