@@ -225,7 +225,7 @@ func printBanner(w io.Writer, addr string, cfg config) {
 		stop = fmt.Sprintf("readiness turns red for %s, then requests in flight finish", cfg.DrainDelay)
 	}
 	fmt.Fprintf(w, `projects API listening on %[1]s (quota service: %[2]s)
-Logs are JSON lines on stdout. Try:
+Logs go to stdout as %[4]s lines. Try:
 
   curl -i -X POST %[1]s/projects -H 'Content-Type: application/json' \
        -d '{"name":"Apollo","slug":"apollo","owner":"ada@example.com"}'
@@ -233,5 +233,5 @@ Logs are JSON lines on stdout. Try:
   curl -i %[1]s/readyz
 
 Ctrl-C stops it gracefully: %[3]s; a second Ctrl-C cuts that short.
-`, base, dep, stop)
+`, base, dep, stop, cfg.LogFormat)
 }
