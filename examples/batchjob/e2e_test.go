@@ -45,7 +45,11 @@ func program(t *testing.T) string {
 		// hold another one, or none.
 		//lint:ignore SA1019 the test binary never leaves the machine that built it
 		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		cmd := exec.Command(goTool, "build", "-o", exe, ".")
+		args := []string{"build", "-o", exe}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command(goTool, append(args, ".")...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			built.err = fmt.Errorf("go build: %v\n%s", err, out)
 			return
