@@ -172,7 +172,13 @@ func (a *projectsAPI) parseListQuery(rawQuery string) (listQuery, error) {
 		vs = append(vs, result.Violation{Pointer: "", Rule: "syntax", Message: "the query string is malformed"})
 	}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
-		ptr := "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
+		if len(vs) >= validate.MaxViolations {
+			break // a query of ten thousand junk parameters gets a short answer
+		}
+		ptr := "/" + pointerEscaper.Replace(name)
+		if len(ptr) > 64 {
+			ptr = ptr[:64] // the name is the client's; no need to echo all of it
+		}
 		if name != "limit" && name != "cursor" {
 			vs = append(vs, result.Violation{Pointer: ptr, Rule: "unknown", Message: "is not an allowed parameter"})
 			continue
@@ -207,6 +213,9 @@ func (a *projectsAPI) parseListQuery(rawQuery string) (listQuery, error) {
 	}
 	return q, nil
 }
+
+// pointerEscaper escapes a name as a JSON Pointer token (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // Cursors are opaque to clients, so the API can change what they hold: today
 // the ID of the last project of the page, versioned and base64url-encoded.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hardenkit/harden/health"
 	"github.com/hardenkit/harden/result"
+	"github.com/hardenkit/harden/validate"
 )
 
 // newTestHandler returns the service's handler over an empty repository and
@@ -258,6 +259,7 @@ func TestListProjectsRejects(t *testing.T) {
 		{"cursor=" + notAUUID, []string{"/cursor format"}},
 		{"limt=5", []string{"/limt unknown"}},
 		{"limit=-1&cursor=x&offset=3", []string{"/cursor format", "/limit min", "/offset unknown"}},
+		{"a~b/c=1", []string{"/a~0b~1c unknown"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -266,6 +268,23 @@ func TestListProjectsRejects(t *testing.T) {
 				t.Errorf("violations %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestListProjectsBoundsItsAnswer(t *testing.T) {
+	h, _ := newTestHandler(t, 0)
+	var q []string
+	for i := range 5000 {
+		q = append(q, fmt.Sprintf("junk%04d%s=1", i, strings.Repeat("x", 100)))
+	}
+	p := problemOf(t, do(h, "GET", "/projects?"+strings.Join(q, "&"), "", ""), 400)
+	if len(p.Errors) != validate.MaxViolations {
+		t.Errorf("%d violations for 5000 unknown parameters, want %d", len(p.Errors), validate.MaxViolations)
+	}
+	for _, v := range p.Errors {
+		if len(v.Pointer) > 64 {
+			t.Errorf("pointer of %d bytes: %s", len(v.Pointer), v.Pointer)
+		}
 	}
 }
 
