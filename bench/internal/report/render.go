@@ -32,6 +32,8 @@ var machineKeys = []struct{ key, label string }{
 	{"os", "OS"},
 	{"kernel", "Kernel"},
 	{"go", "Go"},
+	{"harden", "harden (git describe)"},
+	{"peers", "Peer versions"},
 	{"tmpdir-fs", "File system of the temporary directory"},
 	{"load-before", "Load average before the run"},
 	{"load-after", "Load average after the run"},
