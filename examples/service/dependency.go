@@ -103,8 +103,9 @@ type quota struct {
 
 // MaxProjects returns how many projects owner may have. Its errors are
 // *result.Error values a handler can return as they are: the quota service's
-// own failures keep their code through result.FromResponse (a 503 stays
-// UNAVAILABLE with its Retry-After), a call that ran out of time is TIMEOUT,
+// 5xx answers keep their code through result.FromResponse (a 503 stays
+// UNAVAILABLE with its Retry-After), its 4xx answers are our failure, not
+// the client's (see upstreamError), a call that ran out of time is TIMEOUT,
 // and anything else is UPSTREAM_FAILURE.
 func (q *quotaClient) MaxProjects(ctx context.Context, owner string) (int, error) {
 	u := q.base + "/v1/quotas?" + url.Values{"owner": {owner}}.Encode()
@@ -119,7 +120,7 @@ func (q *quotaClient) MaxProjects(ctx context.Context, owner string) (int, error
 	}
 	defer resp.Body.Close()
 	if err := result.FromResponse(resp); err != nil {
-		return 0, err
+		return 0, upstreamError(err)
 	}
 	var body quota
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxQuotaBody)).Decode(&body); err != nil {
@@ -129,6 +130,26 @@ func (q *quotaClient) MaxProjects(ctx context.Context, owner string) (int, error
 		return 0, result.UpstreamFailure("quota", resp.StatusCode, fmt.Errorf("quota for %s is negative: %d", owner, body.MaxProjects))
 	}
 	return body.MaxProjects, nil
+}
+
+// upstreamError adjusts an error from result.FromResponse for our own
+// client. FromResponse keeps the quota service's code, which is right for
+// its 5xx answers: UNAVAILABLE stays UNAVAILABLE, with its Retry-After. But
+// a 4xx from the quota service is about our call to it, not about our
+// client's request: passed on, a VALIDATION problem would tell the client to
+// fix a request that has nothing wrong with it. So a 429 becomes
+// UNAVAILABLE (try again after the same delay), and any other 4xx
+// UPSTREAM_FAILURE, a 502 that is not retried.
+func upstreamError(err error) error {
+	e := result.As(err)
+	if e == nil || e.HTTPStatus() >= 500 {
+		return err
+	}
+	if e.Code == result.CodeRateLimited {
+		return result.Unavailable("quota_rate_limited", e.After).
+			WithMessage("the quota service is busy; try again later").WithCause(err)
+	}
+	return result.UpstreamFailure("quota", e.UpstreamStatus, err)
 }
 
 // callError maps a failed call (no response at all) to a result error.

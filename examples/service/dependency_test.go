@@ -165,6 +165,31 @@ func TestQuotaClientErrors(t *testing.T) {
 		}
 	})
 
+	t.Run("upstream 4xx is not the client's fault", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Query().Get("owner") {
+			case "busy@example.com":
+				result.WriteProblem(w, r, result.RateLimited(3*time.Second))
+			default:
+				result.WriteProblem(w, r, result.Validation(result.Violation{Pointer: "/owner", Rule: "required", Message: "is required"}))
+			}
+		}))
+		defer srv.Close()
+		q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+		defer q.CloseIdleConnections()
+
+		_, err := q.MaxProjects(t.Context(), "ada@example.com")
+		e := result.As(err)
+		if e == nil || e.Code != result.CodeUpstreamFailure || e.Retryable() {
+			t.Errorf("upstream VALIDATION: %v; want an UPSTREAM_FAILURE that is not retried", err)
+		}
+		_, err = q.MaxProjects(t.Context(), "busy@example.com")
+		e = result.As(err)
+		if e == nil || e.Code != result.CodeUnavailable || e.After != 3*time.Second {
+			t.Errorf("upstream RATE_LIMITED: %v; want UNAVAILABLE after 3s", err)
+		}
+	})
+
 	t.Run("bad answer", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
