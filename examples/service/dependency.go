@@ -162,7 +162,10 @@ func callError(ctx context.Context, err error) error {
 		}
 		return result.Timeout(err)
 	}
-	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+	// Out of time: the client's Timeout, or every attempt's AttemptTimeout.
+	// The second shows only through errors.Is: the *url.Error around
+	// retry's error does not report it as a Timeout().
+	if ne, ok := errors.AsType[net.Error](err); (ok && ne.Timeout()) || errors.Is(err, context.DeadlineExceeded) {
 		return result.Timeout(fmt.Errorf("quota service: %w", err))
 	}
 	return result.UpstreamFailure("quota", 0, err)

@@ -131,6 +131,23 @@ func TestQuotaClientErrors(t *testing.T) {
 		}
 	})
 
+	// Both ways a hung dependency ends a call: the client's Timeout, or each
+	// attempt's AttemptTimeout until the attempts run out.
+	t.Run("every attempt times out", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+		}))
+		defer srv.Close()
+		p := fastPolicy(5 * time.Second)
+		p.AttemptTimeout = 20 * time.Millisecond
+		q := newQuotaClient(srv.URL, 5*time.Second, p)
+		defer q.CloseIdleConnections()
+		_, err := q.MaxProjects(t.Context(), "ada@example.com")
+		if code := result.CodeOf(err); code != result.CodeTimeout {
+			t.Errorf("code %s (%v), want TIMEOUT", code, err)
+		}
+	})
+
 	t.Run("hangs", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
