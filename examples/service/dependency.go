@@ -171,7 +171,7 @@ func callError(ctx context.Context, err error) error {
 	return result.UpstreamFailure("quota", 0, err)
 }
 
-// Ping checks that the quota service answers GET /healthz with 200, for
+// PingContext checks that the quota service answers GET /healthz with 200, for
 // readiness. It does not retry: the health check runs again soon anyway.
 func (q *quotaClient) PingContext(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, q.base+"/healthz", nil)
