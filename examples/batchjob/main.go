@@ -15,7 +15,9 @@
 //   - retry and result: each record is sent to the dependency under a retry
 //     policy; 429 and 503 responses and their Retry-After are honoured,
 //     a 4xx is not retried, and FromResponse turns the upstream's problem
-//     response back into a typed error.
+//     response back into a typed error. Records go one at a time, so the
+//     dependency never sees more than one call in flight from the job, and
+//     -rate caps the calls per second on top of that.
 //   - logx: JSON log lines on stderr, each with the run's run_id (and the
 //     record_id of the record being processed), progress lines with counts
 //     and rate, and one summary line per run.
