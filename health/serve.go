@@ -42,6 +42,9 @@ type ServeOptions struct {
 
 	// Signals start a shutdown, as the end of the context does; a
 	// second one during the drain delay or the shutdown cuts it short.
+	// When the context ends first, it takes two signals to cut the
+	// shutdown short, so that a context from signal.NotifyContext on the
+	// same signals does not make one signal count twice.
 	// Nil means SIGTERM and SIGINT. An empty, non-nil slice means no
 	// signals: only the context stops the server.
 	Signals []os.Signal
@@ -114,6 +117,11 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, c *Checker, o
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
+	// signals counts the shutdown signals received; the second cuts the
+	// shutdown short. A shutdown started by ctx has seen none yet: when
+	// ctx comes from signal.NotifyContext on the same signals, the first
+	// one to arrive here is the very signal that ended ctx, not a second.
+	signals := 0
 	var reason string
 	select {
 	case err := <-served:
@@ -121,6 +129,7 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, c *Checker, o
 	case <-ctx.Done():
 		reason = "context done: " + context.Cause(ctx).Error()
 	case s := <-sigc:
+		signals = 1
 		reason = "signal " + s.String()
 	}
 	// ctx may be over; the shutdown still needs a context for its logs
@@ -131,15 +140,31 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, c *Checker, o
 	if c != nil {
 		c.Drain()
 	}
+	// secondSignal reports whether s is the one that cuts the shutdown short.
+	secondSignal := func(s os.Signal) bool {
+		signals++
+		if signals < 2 {
+			logger.InfoContext(bg, "health: signal received while shutting down", "signal", s.String())
+			return false
+		}
+		return true
+	}
 	if delay > 0 {
 		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case s := <-sigc:
-			logger.WarnContext(bg, "health: second signal, skipping the rest of the drain delay", "signal", s.String())
-		case err := <-served:
-			t.Stop()
-			return serveErr(err)
+	drain:
+		for {
+			select {
+			case <-t.C:
+				break drain
+			case s := <-sigc:
+				if secondSignal(s) {
+					logger.WarnContext(bg, "health: second signal, skipping the rest of the drain delay", "signal", s.String())
+					break drain
+				}
+			case err := <-served:
+				t.Stop()
+				return serveErr(err)
+			}
 		}
 		t.Stop()
 	}
@@ -149,13 +174,20 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, c *Checker, o
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(sctx) }()
 	var err error
-	select {
-	case err = <-shut:
-	case s := <-sigc:
-		logger.WarnContext(bg, "health: second signal, closing open connections", "signal", s.String())
-		_ = srv.Close()
-		<-shut
-		err = fmt.Errorf("connections closed by signal %v", s)
+wait:
+	for {
+		select {
+		case err = <-shut:
+			break wait
+		case s := <-sigc:
+			if secondSignal(s) {
+				logger.WarnContext(bg, "health: second signal, closing open connections", "signal", s.String())
+				_ = srv.Close()
+				<-shut
+				err = fmt.Errorf("connections closed by signal %v", s)
+				break wait
+			}
+		}
 	}
 	if err != nil {
 		_ = srv.Close()

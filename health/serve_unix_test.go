@@ -101,3 +101,37 @@ func TestServeSecondSignalClosesConnections(t *testing.T) {
 		t.Error("stuck request completed; want its connection closed")
 	}
 }
+
+// A context from signal.NotifyContext on the same signal ends, and Serve
+// receives that signal too: one signal must not count as two and skip the
+// drain delay. Cancelling the context by hand and then sending one signal
+// reproduces the order deterministically.
+func TestServeContextThenOneSignalKeepsDrainDelay(t *testing.T) {
+	c, _, _ := newTestChecker(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const delay = 300 * time.Millisecond
+	base, done := startServe(t, ctx, c.Handler(), c,
+		&ServeOptions{DrainDelay: delay, Signals: []os.Signal{syscall.SIGUSR1}, Logger: quiet})
+	if _, _, err := get(base + "/livez"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for !c.Draining() {
+		if time.Now().After(deadline) {
+			t.Fatal("context end not handled")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, done); err != nil {
+		t.Errorf("Serve = %v, want nil", err)
+	}
+	if took := time.Since(start); took < delay {
+		t.Errorf("Serve returned after %v; one signal after the context ended cut the %v drain delay short", took, delay)
+	}
+}
