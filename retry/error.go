@@ -125,6 +125,21 @@ func (e *Error) Unwrap() []error {
 	return append(errs, e.ctxErr...)
 }
 
+// Timeout reports whether the loop ended in a timeout: an error it unwraps
+// to has a Timeout() bool method that says so, as context.DeadlineExceeded
+// (an attempt's timeout, or the caller's deadline) and net.Error timeouts
+// do. It lets the *url.Error an http.Client wraps around Transport's error
+// answer Timeout() truthfully.
+func (e *Error) Timeout() bool {
+	for _, err := range e.Unwrap() {
+		var t interface{ Timeout() bool }
+		if errors.As(err, &t) && t.Timeout() {
+			return true
+		}
+	}
+	return false
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word

@@ -3,6 +3,10 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 )
@@ -50,4 +54,60 @@ func TestErrorUnwrap(t *testing.T) {
 	if ReasonBudget.String() != "budget" {
 		t.Errorf("ReasonBudget.String() = %q", ReasonBudget.String())
 	}
+}
+
+func TestErrorTimeout(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *Error
+		want bool
+	}{
+		{"attempt timeout", &Error{Reason: ReasonExhausted, Attempts: 2, Last: fmt.Errorf("get: %w", context.DeadlineExceeded)}, true},
+		{"caller deadline", &Error{Reason: ReasonContext, Attempts: 1, Last: errors.New("503"), ctxErr: []error{context.DeadlineExceeded}}, true},
+		{"canceled", &Error{Reason: ReasonContext, Attempts: 1, Last: errors.New("503"), ctxErr: []error{context.Canceled}}, false},
+		{"plain failure", &Error{Reason: ReasonExhausted, Attempts: 4, Last: errors.New("connection refused")}, false},
+		{"no attempt", &Error{Reason: ReasonContext}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.err.Timeout(); got != tt.want {
+				t.Errorf("Timeout() = %v, want %v", got, tt.want)
+			}
+			// http.Client wraps a transport's error in *url.Error, whose
+			// Timeout asks the error it wraps.
+			ue := &url.Error{Op: "Get", URL: "http://x", Err: tt.err}
+			if got := ue.Timeout(); got != tt.want {
+				t.Errorf("url.Error.Timeout() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTransportAttemptTimeoutIsATimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	client := &http.Client{Transport: Transport(srv.Client().Transport, Policy{
+		MaxAttempts:    2,
+		AttemptTimeout: 20 * time.Millisecond,
+		InitialDelay:   time.Millisecond,
+		MaxDelay:       time.Millisecond,
+		Logger:         quiet,
+	})}
+	resp, err := client.Get(srv.URL)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("Get succeeded against a server that never answers")
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) || !ue.Timeout() {
+		t.Errorf("Get error %v: Timeout() is false, want true", err)
+	}
+	srv.CloseClientConnections()
 }
