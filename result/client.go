@@ -38,6 +38,12 @@ const maxDetail = 1 << 10
 // Every error records the upstream's host as Service and its status as
 // UpstreamStatus for logs; neither is shown to a client. FromResponse reads at
 // most 64 KiB of the body and leaves closing it to the caller.
+//
+// The code describes the upstream's answer to this service, which is what a
+// retry loop needs. Before returning such an error to this service's own
+// client, decide what it means there: an upstream's VALIDATION or NOT_FOUND
+// may be the client's doing (a proxied lookup) or this service's bug (a
+// request it built wrongly), which the client should see as a 502.
 func FromResponse(resp *http.Response) error {
 	if resp == nil {
 		return Internal(errors.New("result: FromResponse: nil response"))
