@@ -40,11 +40,14 @@ func program(t *testing.T) string {
 		if runtime.GOOS == "windows" {
 			exe += ".exe"
 		}
-		// The go command of the toolchain that built this test binary, on
-		// this machine, so the program is built the same way; PATH may
-		// hold another one, or none.
-		//lint:ignore SA1019 the test binary never leaves the machine that built it
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		// go test puts the bin directory of the toolchain running it first
+		// on the PATH of the tests, so this is the go command that built
+		// the test binary.
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			built.err = fmt.Errorf("find the go command: %w", err)
+			return
+		}
 		args := []string{"build", "-o", exe}
 		if raceEnabled {
 			args = append(args, "-race")
