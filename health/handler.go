@@ -62,20 +62,32 @@ func b2i(b bool) int {
 
 // rendered is a response ready to write, valid while the Checker's
 // generation equals gen.
+//
+// Its header values are built once and assigned straight into each
+// response's header map under their canonical keys, sparing every probe the
+// key canonicalisation of Header.Set. Responses share the value slices;
+// that is safe because their length equals their capacity (Header.Add
+// copies before appending) and net/http never writes into them.
 type rendered struct {
 	gen         uint64
 	code        int
-	contentType string
-	clen        string
+	contentType []string
+	clen        []string
 	body        []byte
 }
 
+// Values shared by every rendered response; see rendered.
+var (
+	headerNoStore = []string{"no-store"}
+	headerNosniff = []string{"nosniff"}
+)
+
 func (rb *rendered) write(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Type", rb.contentType)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", rb.clen)
+	h["Content-Type"] = rb.contentType
+	h["Cache-Control"] = headerNoStore
+	h["X-Content-Type-Options"] = headerNosniff
+	h["Content-Length"] = rb.clen
 	w.WriteHeader(rb.code)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(rb.body)

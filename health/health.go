@@ -92,6 +92,9 @@ type Checker struct {
 	// the monotonic offsets stored in check.freshUntil.
 	now   func() time.Time
 	epoch time.Time
+	// fakeClock is set by tests that replace now; otherwise offsets are
+	// read with time.Since, which reads only the monotonic clock.
+	fakeClock bool
 
 	mu     sync.Mutex // serialises Add, Close and Subscribe
 	closed bool
@@ -347,3 +350,13 @@ func (c *Checker) logChange(ch Change) {
 // check.freshUntil. Sub uses the monotonic clock when both readings
 // carry it, so a wall-clock step does not expire or extend the cache.
 func (c *Checker) mono(t time.Time) int64 { return int64(t.Sub(c.epoch)) }
+
+// monoNow returns the monotonic offset of the present. On the system clock
+// it costs one monotonic clock read rather than the wall and monotonic reads
+// of time.Now: it runs on every probe.
+func (c *Checker) monoNow() int64 {
+	if c.fakeClock {
+		return c.mono(c.now())
+	}
+	return int64(time.Since(c.epoch))
+}

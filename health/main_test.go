@@ -74,6 +74,7 @@ func newTestChecker(t testing.TB, opts *Options) (*Checker, *fakeClock, *logBuff
 	clk := newFakeClock()
 	c.now = clk.Now
 	c.epoch = clk.Now()
+	c.fakeClock = true
 	t.Cleanup(c.Close)
 	return c, clk, logs
 }

@@ -167,5 +167,10 @@ func newRendered(st Status, contentType string, body []byte) *rendered {
 	if st == StatusFail {
 		code = http.StatusServiceUnavailable
 	}
-	return &rendered{code: code, contentType: contentType, clen: strconv.Itoa(len(body)), body: body}
+	return &rendered{
+		code:        code,
+		contentType: []string{contentType},
+		clen:        []string{strconv.Itoa(len(body))},
+		body:        body,
+	}
 }

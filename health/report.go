@@ -79,7 +79,7 @@ func included(k *check, p Probe, only *check, excl []string) bool {
 // for each in turn takes as long as the slowest, and needs no goroutine
 // per request.
 func (c *Checker) await(ctx context.Context, list []*check, p Probe, only *check, excl []string) {
-	now := c.mono(c.now())
+	now := c.monoNow()
 	var buf [16]*flight
 	waits := buf[:0]
 	for _, k := range list {
