@@ -105,10 +105,15 @@ type File[T any] struct {
 	disk   pathState
 	saved  []byte // JSON of the last state written or loaded
 
-	mu       sync.Mutex // guards the fields below
-	data     []byte     // JSON of the current state
-	mod      uint64     // counts Updates
-	savedMod uint64     // mod when saved was taken
+	mu   sync.Mutex // guards the fields below
+	data []byte     // JSON of the current state
+	// decoded is the state as Open decoded it to verify it, kept for the
+	// first State or Update call, which then need not decode it again; nil
+	// once handed out. Nothing else refers to it, so it can be handed out
+	// once as the caller's private copy.
+	decoded  *T
+	mod      uint64 // counts Updates
+	savedMod uint64 // mod when saved was taken
 	gen      uint64
 	run      *Run
 	closed   bool
@@ -249,7 +254,7 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 		f.logger.DebugContext(ctx, "statefile: removed temporary files left by a crash", slog.String("path", f.path), slog.Int("count", n))
 	}
 
-	env, state, err := f.readVerified(f.path, migrations)
+	env, state, decoded, err := f.readVerified(f.path, migrations)
 	switch {
 	case err == nil:
 		f.disk = pathValid
@@ -258,10 +263,10 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 		if !isMissing(err) {
 			f.disk = pathInvalid
 		}
-		benv, bstate, berr := f.readVerified(f.bakPath, migrations)
+		benv, bstate, bdecoded, berr := f.readVerified(f.bakPath, migrations)
 		switch {
 		case berr == nil:
-			env, state = benv, bstate
+			env, state, decoded = benv, bstate, bdecoded
 			if f.disk == pathMissing {
 				f.recovered = fmt.Errorf("statefile: open %s: state file does not exist (%w); loaded backup %s (generation %d)",
 					f.path, fs.ErrNotExist, f.bakPath, benv.Generation)
@@ -293,6 +298,7 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 	}
 	f.data = state
 	f.saved = state
+	f.decoded = decoded
 
 	if env != nil && env.Run != nil {
 		f.recordAbandoned(ctx, env)
@@ -307,30 +313,30 @@ func (f *File[T]) load(ctx context.Context, zeroJSON []byte, migrations map[int]
 // makes the file invalid (ErrCorrupt); a failed migration, or valid JSON
 // that does not fit T, is an error in the program, not in the file, and is
 // returned as it is so that Open fails instead of falling back.
-func (f *File[T]) readVerified(name string, migrations map[int]func(json.RawMessage) (json.RawMessage, error)) (*envelope, json.RawMessage, error) {
+func (f *File[T]) readVerified(name string, migrations map[int]func(json.RawMessage) (json.RawMessage, error)) (*envelope, json.RawMessage, *T, error) {
 	env, err := readGeneration(f.fsys, name, f.schema)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	state := env.State
 	if env.SchemaVersion < f.schema {
 		if !json.Valid(state) {
-			return nil, nil, &corruptError{path: name, reason: "state is not valid JSON"}
+			return nil, nil, nil, &corruptError{path: name, reason: "state is not valid JSON"}
 		}
 		if state, err = migrate(state, env.SchemaVersion, f.schema, migrations); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+			return nil, nil, nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	var t T
 	if err := json.Unmarshal(state, &t); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) && env.SchemaVersion == f.schema {
-			return nil, nil, &corruptError{path: name, reason: "state is not valid JSON: " + err.Error()}
+			return nil, nil, nil, &corruptError{path: name, reason: "state is not valid JSON: " + err.Error()}
 		}
-		return nil, nil, fmt.Errorf("%s: state (schema version %d, generation %d) does not decode into %T: %w",
+		return nil, nil, nil, fmt.Errorf("%s: state (schema version %d, generation %d) does not decode into %T: %w",
 			name, f.schema, env.Generation, t, err)
 	}
-	return env, state, nil
+	return env, state, &t, nil
 }
 
 // describe turns a missing-file error into "<path>: does not exist".
@@ -392,12 +398,17 @@ func (f *File[T]) Generation() uint64 {
 }
 
 // State returns a deep copy of the current state, decoded from its JSON, so
-// the caller may change it freely. Each call decodes; for a large state,
-// call it once and keep the value.
+// the caller may change it freely. Each call decodes, except the first after
+// Open, which returns the value Open decoded to verify the file; for a large
+// state, call it once and keep the value.
 func (f *File[T]) State() T {
 	f.mu.Lock()
-	data := f.data
+	data, decoded := f.data, f.decoded
+	f.decoded = nil
 	f.mu.Unlock()
+	if decoded != nil {
+		return *decoded
+	}
 	var t T
 	if err := json.Unmarshal(data, &t); err != nil {
 		// data was encoded from a T or verified to decode into one, so
@@ -421,13 +432,16 @@ func (f *File[T]) Update(fn func(*T) error) error {
 	f.updateMu.Lock()
 	defer f.updateMu.Unlock()
 	f.mu.Lock()
-	data, closed := f.data, f.closed
+	data, decoded, closed := f.data, f.decoded, f.closed
+	f.decoded = nil
 	f.mu.Unlock()
 	if closed {
 		return fmt.Errorf("statefile: update %s: %w", f.path, ErrClosed)
 	}
 	var t T
-	if err := json.Unmarshal(data, &t); err != nil {
+	if decoded != nil {
+		t = *decoded
+	} else if err := json.Unmarshal(data, &t); err != nil {
 		return fmt.Errorf("statefile: update %s: decode state: %w", f.path, err)
 	}
 	if err := fn(&t); err != nil {

@@ -146,6 +146,53 @@ func TestStateReturnsACopy(t *testing.T) {
 	}
 }
 
+// Open keeps the value it decoded to verify the file and hands it to the
+// first State or Update call; every call after that must still get a copy
+// of its own.
+func TestStateAfterOpenReturnsACopy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	f := openT[testState](t, path, nil)
+	if err := f.Update(func(s *testState) error { s.Names = map[string]int{"a": 1}; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	f = openT[testState](t, path, nil)
+	first := f.State()
+	first.Names["a"] = 100
+	if got := f.State().Names["a"]; got != 1 {
+		t.Errorf("changing the first State() after Open changed the state: Names[a] = %d", got)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	f = openT[testState](t, path, nil)
+	var seen map[string]int
+	if err := f.Update(func(s *testState) error {
+		seen = s.Names
+		s.Names["a"] = 2
+		return errors.New("changed my mind")
+	}); err == nil {
+		t.Fatal("Update returned nil, want fn's error")
+	}
+	seen["a"] = 300
+	if got := f.State().Names["a"]; got != 1 {
+		t.Errorf("a failed first Update after Open changed the state: Names[a] = %d", got)
+	}
+	if err := f.Update(func(s *testState) error { s.Names["b"] = 2; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.State().Names; got["a"] != 1 || got["b"] != 2 {
+		t.Errorf("state after Update = %v, want a=1 b=2", got)
+	}
+}
+
 func TestUpdateRejectsStateThatCannotBeStored(t *testing.T) {
 	type anyState struct{ V any }
 	f := openT[anyState](t, filepath.Join(t.TempDir(), "state.json"), nil)
