@@ -277,6 +277,7 @@ func (k *check) run(ctx context.Context, cancel context.CancelFunc, f *flight) {
 // panicError is the failure recorded for a panicking check.
 type panicError struct{ value any }
 
+// Error implements error.
 func (e *panicError) Error() string { return fmt.Sprintf("check panicked: %v", e.value) }
 
 // settle records o as the result of f unless f already has one. fromRun

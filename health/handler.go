@@ -94,6 +94,7 @@ func (rb *rendered) write(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := h.c
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

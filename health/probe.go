@@ -80,6 +80,7 @@ const (
 	numEndpoints
 )
 
+// String implements fmt.Stringer.
 func (e endpoint) String() string {
 	switch e {
 	case epLivez:

@@ -148,6 +148,7 @@ func newRequestID(r io.Reader) string {
 // for concurrent use and never returns an error.
 type fallbackRand struct{}
 
+// Read implements io.Reader.
 func (fallbackRand) Read(p []byte) (int, error) {
 	var b [8]byte
 	for i := 0; i < len(p); i += 8 {

@@ -27,6 +27,7 @@ var (
 	_ io.ReaderFrom       = (*responseWriter)(nil)
 )
 
+// Header implements http.ResponseWriter.
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
 
 // WriteHeader records the first final status. Informational 1xx codes pass
@@ -53,6 +54,7 @@ func (rw *responseWriter) implicitOK() {
 	}
 }
 
+// Write implements http.ResponseWriter.
 func (rw *responseWriter) Write(p []byte) (int, error) {
 	rw.implicitOK()
 	n, err := rw.w.Write(p)

@@ -123,6 +123,7 @@ type upstreamError struct {
 	status  int
 }
 
+// Error implements error.
 func (u *upstreamError) Error() string {
 	if u.service == "" {
 		return fmt.Sprintf("upstream responded %d %s", u.status, http.StatusText(u.status))

@@ -95,6 +95,7 @@ type trackingWriter struct {
 	started bool
 }
 
+// WriteHeader implements http.ResponseWriter and records that the response has started.
 func (t *trackingWriter) WriteHeader(code int) {
 	// 1xx informational responses do not start the final response.
 	if code >= 200 || code == http.StatusSwitchingProtocols {
@@ -103,6 +104,7 @@ func (t *trackingWriter) WriteHeader(code int) {
 	t.ResponseWriter.WriteHeader(code)
 }
 
+// Write implements http.ResponseWriter and records that the response has started.
 func (t *trackingWriter) Write(b []byte) (int, error) {
 	t.started = true
 	return t.ResponseWriter.Write(b)

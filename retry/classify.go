@@ -50,7 +50,10 @@ func Permanent(err error) error {
 
 type permanentError struct{ err error }
 
+// Error implements error.
 func (e *permanentError) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error, for errors.Is and errors.As.
 func (e *permanentError) Unwrap() error { return e.err }
 
 // Retryable reports false, so other code that reads the Retryable

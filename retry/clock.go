@@ -26,14 +26,19 @@ type Timer interface {
 // systemClock is the Clock of package time.
 type systemClock struct{}
 
+// Now implements Clock.
 func (systemClock) Now() time.Time { return time.Now() }
 
+// NewTimer implements Clock.
 func (systemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
 
 type systemTimer struct{ t *time.Timer }
 
+// C implements Timer.
 func (t systemTimer) C() <-chan time.Time { return t.t.C }
-func (t systemTimer) Stop() bool          { return t.t.Stop() }
+
+// Stop implements Timer.
+func (t systemTimer) Stop() bool { return t.t.Stop() }
 
 var (
 	_ Clock = systemClock{}

@@ -200,6 +200,7 @@ func newStatusError(req *http.Request, resp *http.Response, clock Clock, maxHint
 	return e
 }
 
+// Error implements error.
 func (e *statusError) Error() string {
 	return fmt.Sprintf("%s %s: %d %s", e.method, e.host, e.status, http.StatusText(e.status))
 }
@@ -229,6 +230,7 @@ type cancelOnClose struct {
 	once   sync.Once
 }
 
+// Close closes the body and ends the attempt's context.
 func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(b.cancel)

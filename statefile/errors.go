@@ -71,6 +71,8 @@ type corruptError struct {
 	reason string
 }
 
+// Error implements error.
 func (e *corruptError) Error() string { return e.path + ": " + e.reason }
 
+// Is makes errors.Is match the sentinel this error stands for.
 func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }

@@ -40,6 +40,7 @@ type osFS struct{}
 
 var _ fsys = osFS{}
 
+// OpenFile implements fsys with the os package.
 func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
 	f, err := os.OpenFile(name, flag, perm)
 	if err != nil {
@@ -48,13 +49,26 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
 	return f, nil
 }
 
-func (osFS) ReadFile(name string) ([]byte, error)       { return os.ReadFile(name) }
-func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
+// ReadFile implements fsys with the os package.
+func (osFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
+
+// Stat implements fsys with the os package.
+func (osFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
+// ReadDir implements fsys with the os package.
 func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
-func (osFS) Rename(oldpath, newpath string) error       { return renameFile(oldpath, newpath) }
-func (osFS) Link(oldpath, newpath string) error         { return os.Link(oldpath, newpath) }
-func (osFS) Remove(name string) error                   { return os.Remove(name) }
-func (osFS) SyncDir(dir string) error                   { return syncDir(dir) }
+
+// Rename implements fsys with the os package.
+func (osFS) Rename(oldpath, newpath string) error { return renameFile(oldpath, newpath) }
+
+// Link implements fsys with the os package.
+func (osFS) Link(oldpath, newpath string) error { return os.Link(oldpath, newpath) }
+
+// Remove implements fsys with the os package.
+func (osFS) Remove(name string) error { return os.Remove(name) }
+
+// SyncDir implements fsys with the os package.
+func (osFS) SyncDir(dir string) error { return syncDir(dir) }
 
 // tempMarker separates a target's name from the random suffix of its
 // temporary files: "state.json.tmp-0123456789abcdef".

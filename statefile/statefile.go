@@ -350,7 +350,10 @@ func describe(path string, err error) error {
 // notExistError says a file does not exist; it matches fs.ErrNotExist.
 type notExistError string
 
-func (e notExistError) Error() string        { return string(e) + ": does not exist" }
+// Error implements error.
+func (e notExistError) Error() string { return string(e) + ": does not exist" }
+
+// Is makes errors.Is match the sentinel this error stands for.
 func (e notExistError) Is(target error) bool { return target == fs.ErrNotExist }
 
 // recordAbandoned records the run the loaded generation says is running,

@@ -75,6 +75,7 @@ func newMemRepo() *memRepo {
 	}
 }
 
+// Create implements Repository.
 func (m *memRepo) Create(ctx context.Context, p Project, maxPerOwner int) (Project, error) {
 	if err := ctx.Err(); err != nil {
 		return Project{}, err
@@ -104,6 +105,7 @@ func (m *memRepo) Create(ctx context.Context, p Project, maxPerOwner int) (Proje
 	return p, nil
 }
 
+// Get implements Repository.
 func (m *memRepo) Get(ctx context.Context, id string) (Project, error) {
 	if err := ctx.Err(); err != nil {
 		return Project{}, err
@@ -117,6 +119,7 @@ func (m *memRepo) Get(ctx context.Context, id string) (Project, error) {
 	return p, nil
 }
 
+// List implements Repository.
 func (m *memRepo) List(ctx context.Context, after string, limit int) ([]Project, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
