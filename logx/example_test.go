@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 
 	"github.com/hardenkit/harden/logx"
 	"go.opentelemetry.io/otel/trace"
@@ -77,6 +78,19 @@ func ExampleHandlerOptions() {
 	logger.InfoContext(ctx, "signup", "email", "ada@example.com", "customer_ssn", "078-05-1120")
 	// Output:
 	// {"level":"INFO","msg":"signup","email":"ada@example.com","customer_ssn":"[REDACTED]","tenant":"acme"}
+}
+
+func ExampleDefaultRedactKeys() {
+	keys := logx.DefaultRedactKeys()
+	fmt.Println(slices.Contains(keys, "password"), slices.Contains(keys, "authorization"))
+
+	// Matching ignores case and separators, and also takes the key's last word,
+	// so all of these are redacted.
+	logger := slog.New(logx.NewHandler(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: stable}), nil))
+	logger.Info("login", "DB_Password", "hunter2", "X-Api-Key", "k-123", "refreshToken", "r-456", "user", "ada")
+	// Output:
+	// true true
+	// {"level":"INFO","msg":"login","DB_Password":"[REDACTED]","X-Api-Key":"[REDACTED]","refreshToken":"[REDACTED]","user":"ada"}
 }
 
 func ExampleSecret() {

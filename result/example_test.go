@@ -1,6 +1,7 @@
 package result_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -171,4 +172,110 @@ func ExampleFromResponse() {
 	e := result.As(err)
 	fmt.Println(e.Code, e.RetryAfter(), e.Retryable())
 	// Output: RATE_LIMITED 12s true
+}
+
+func ExampleNew() {
+	err := result.New(result.CodeConflict, "the project was changed by someone else; reload it")
+	fmt.Println(err.HTTPStatus(), err.Message)
+	// Output: 409 the project was changed by someone else; reload it
+}
+
+func ExampleConflict() {
+	err := result.Conflict("project", "apollo", "slug_taken")
+	fmt.Println(err.HTTPStatus(), err.Reason, err.Retryable())
+	// Output: 409 slug_taken false
+}
+
+func ExampleUnauthorized() {
+	err := result.Unauthorized("token_expired")
+	fmt.Println(err.HTTPStatus(), err.Message, err.Reason)
+	// Output: 401 authentication is required token_expired
+}
+
+func ExampleForbidden() {
+	err := result.Forbidden("not_project_owner")
+	fmt.Println(err.HTTPStatus(), err.Reason)
+	// Output: 403 not_project_owner
+}
+
+func ExamplePayloadTooLarge() {
+	err := result.PayloadTooLarge(1 << 20)
+	fmt.Println(err.HTTPStatus(), err.Message)
+	// Output: 413 the request body is larger than 1048576 bytes
+}
+
+func ExampleUnsupportedMediaType() {
+	err := result.UnsupportedMediaType("text/plain", "application/json")
+	fmt.Println(err.HTTPStatus(), err.Message)
+	// Output: 415 unsupported media type "text/plain"; use application/json
+}
+
+func ExampleCanceled() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the client went away
+	err := result.Canceled(ctx.Err())
+	fmt.Println(err.HTTPStatus(), errors.Is(err, context.Canceled), err.Retryable())
+	// Output: 499 true false
+}
+
+func ExampleTimeout() {
+	err := result.Timeout(context.DeadlineExceeded)
+	fmt.Println(err.HTTPStatus(), err.Retryable())
+	// Output: 504 true
+}
+
+func ExampleUnavailable() {
+	err := result.Unavailable("maintenance", 2*time.Minute)
+	fmt.Println(err.HTTPStatus(), err.Reason, err.RetryAfter())
+	// Output: 503 maintenance 2m0s
+}
+
+func ExampleUpstreamFailure() {
+	err := result.UpstreamFailure("billing", http.StatusBadGateway, errors.New("connection reset"))
+	fmt.Println(err.HTTPStatus(), err.Retryable())
+	fmt.Println(err) // the service and cause are for logs; a client sees only the message
+	// Output:
+	// 502 true
+	// UPSTREAM_FAILURE: a dependency failed: connection reset
+}
+
+func ExampleAs() {
+	err := fmt.Errorf("load: %w", result.NotFound("project", "42"))
+	if e := result.As(err); e != nil {
+		fmt.Println(e.Resource, e.ID)
+	}
+	fmt.Println(result.As(errors.New("plain")) == nil)
+	// Output:
+	// project 42
+	// true
+}
+
+func ExampleCodes() {
+	for _, c := range result.Codes()[:3] {
+		fmt.Println(c, c.HTTPStatus(), c.Title())
+	}
+	// Output:
+	// VALIDATION 400 Invalid request
+	// UNAUTHORIZED 401 Unauthorized
+	// FORBIDDEN 403 Forbidden
+}
+
+func ExampleOk() {
+	r := result.Ok("apollo")
+	v, err := r.Get()
+	fmt.Println(v, err, r.IsOk())
+	// Output: apollo <nil> true
+}
+
+func ExampleFail() {
+	r := result.Fail[string](result.NotFound("project", "42"))
+	fmt.Println(r.IsOk(), r.ValueOr("none"), result.CodeOf(r.Err()))
+	// Output: false none NOT_FOUND
+}
+
+func ExampleOf() {
+	good := result.Of(strconv.Atoi("7"))
+	bad := result.Of(strconv.Atoi("seven"))
+	fmt.Println(good.ValueOr(-1), bad.ValueOr(-1))
+	// Output: 7 -1
 }
