@@ -313,12 +313,7 @@ func find(err error) (found *Error, ctxCode Code) {
 			return e, ctxCode
 		}
 		if ctxCode == "" {
-			switch err {
-			case context.DeadlineExceeded:
-				ctxCode = CodeTimeout
-			case context.Canceled:
-				ctxCode = CodeCanceled
-			}
+			ctxCode = contextCode(err)
 		}
 		if as, ok := err.(interface{ As(any) bool }); ok {
 			var e *Error
@@ -332,14 +327,11 @@ func find(err error) (found *Error, ctxCode Code) {
 		case interface{ Unwrap() []error }:
 			for _, inner := range x.Unwrap() {
 				f, cc := find(inner)
-				if f != nil {
-					if ctxCode == "" {
-						ctxCode = cc
-					}
-					return f, ctxCode
-				}
 				if ctxCode == "" {
 					ctxCode = cc
+				}
+				if f != nil {
+					return f, ctxCode
 				}
 			}
 			return nil, ctxCode
@@ -350,9 +342,32 @@ func find(err error) (found *Error, ctxCode Code) {
 	return nil, ctxCode
 }
 
+// contextCode returns CodeTimeout or CodeCanceled when err is, or says
+// through an Is method that it matches, context.DeadlineExceeded or
+// context.Canceled: an http.Client timeout is such an error. It returns ""
+// otherwise.
+func contextCode(err error) Code {
+	switch err {
+	case context.DeadlineExceeded:
+		return CodeTimeout
+	case context.Canceled:
+		return CodeCanceled
+	}
+	if x, ok := err.(interface{ Is(error) bool }); ok {
+		switch {
+		case x.Is(context.DeadlineExceeded):
+			return CodeTimeout
+		case x.Is(context.Canceled):
+			return CodeCanceled
+		}
+	}
+	return ""
+}
+
 // CodeOf returns the code of err: "" for nil; the code of the first *Error in
-// err's chain (through %w wrapping and errors.Join); CodeTimeout for
-// context.DeadlineExceeded and CodeCanceled for context.Canceled; and
+// err's chain (through %w wrapping and errors.Join); CodeTimeout for an
+// error that matches context.DeadlineExceeded (an http.Client timeout
+// included) and CodeCanceled for context.Canceled; and
 // CodeInternal for anything else.
 func CodeOf(err error) Code {
 	if err == nil {

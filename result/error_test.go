@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -244,5 +246,46 @@ func TestLogValueOmitsUnset(t *testing.T) {
 		if a.Value.String() == "" {
 			t.Errorf("attr %s is empty; unset details must be omitted", a.Key)
 		}
+	}
+}
+
+// An http.Client timeout matches context.DeadlineExceeded through an Is
+// method, not by identity; CodeOf must still call it a timeout.
+func TestCodeOfHTTPClientTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	client := &http.Client{Timeout: 20 * time.Millisecond}
+	resp, err := client.Get(srv.URL)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("Get succeeded against a server that never answers")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the client's error %v does not match context.DeadlineExceeded", err)
+	}
+	if got := CodeOf(err); got != CodeTimeout {
+		t.Errorf("CodeOf(%v) = %s, want TIMEOUT", err, got)
+	}
+	client.CloseIdleConnections()
+}
+
+type isCanceled struct{}
+
+func (isCanceled) Error() string        { return "stopped" }
+func (isCanceled) Is(target error) bool { return target == context.Canceled }
+
+func TestCodeOfIsMethod(t *testing.T) {
+	if got := CodeOf(fmt.Errorf("w: %w", isCanceled{})); got != CodeCanceled {
+		t.Errorf("CodeOf = %s, want CANCELED", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = CodeOf(isCanceled{}) }); n != 0 {
+		t.Errorf("CodeOf through an Is method allocates %v times, want 0", n)
 	}
 }

@@ -3,6 +3,7 @@ package result
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -34,17 +35,16 @@ func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		return
 	}
-	status := statusOf(err)
-	if status >= 500 {
-		slog.Default().ErrorContext(r.Context(), "request failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", status), slog.Any("error", err))
-	}
 	if tw.started {
 		slog.Default().ErrorContext(r.Context(), "request failed after its response started; problem not written",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Any("error", err))
 		return
+	}
+	if status := problemFor(err).Status; status >= 500 {
+		slog.Default().ErrorContext(r.Context(), "request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", status), slog.Any("error", err))
 	}
 	WriteProblem(w, r, err)
 }
@@ -79,14 +79,6 @@ func recoverProblem(tw *trackingWriter, r *http.Request) {
 	}
 }
 
-// statusOf returns the HTTP status WriteProblem would answer err with.
-func statusOf(err error) int {
-	if e := As(err); e != nil && e.Code.Known() {
-		return e.HTTPStatus()
-	}
-	return http.StatusInternalServerError
-}
-
 // trackingWriter records whether the response has started, so that a failure
 // after the first byte is logged rather than written into the middle of a body.
 // It keeps http.ResponseController and the common optional interfaces working.
@@ -113,10 +105,33 @@ func (t *trackingWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
-// Flush implements http.Flusher; flushing commits the headers.
-func (t *trackingWriter) Flush() {
+// ReadFrom implements io.ReaderFrom, keeping the underlying writer's fast path
+// (sendfile) for io.Copy and http.ServeContent.
+func (t *trackingWriter) ReadFrom(src io.Reader) (int64, error) {
 	t.started = true
-	_ = http.NewResponseController(t.ResponseWriter).Flush()
+	if rf, ok := t.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(writerOnly{t.ResponseWriter}, src)
+}
+
+// writerOnly hides every method but Write, so io.Copy does not call back
+// into ReadFrom.
+type writerOnly struct{ io.Writer }
+
+// Flush implements http.Flusher; it does nothing if the underlying writer
+// cannot flush.
+func (t *trackingWriter) Flush() { _ = t.FlushError() }
+
+// FlushError flushes the underlying writer and reports its error, or
+// http.ErrNotSupported; http.ResponseController.Flush uses it. A flush
+// commits the headers: the response has started.
+func (t *trackingWriter) FlushError() error {
+	err := http.NewResponseController(t.ResponseWriter).Flush()
+	if err == nil {
+		t.started = true
+	}
+	return err
 }
 
 // Hijack implements http.Hijacker; a hijacked connection is no longer ours to
@@ -130,7 +145,9 @@ func (t *trackingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 var (
-	_ http.Handler  = HandlerFunc(nil)
-	_ http.Flusher  = (*trackingWriter)(nil)
-	_ http.Hijacker = (*trackingWriter)(nil)
+	_ http.Handler                    = HandlerFunc(nil)
+	_ http.Flusher                    = (*trackingWriter)(nil)
+	_ interface{ FlushError() error } = (*trackingWriter)(nil)
+	_ http.Hijacker                   = (*trackingWriter)(nil)
+	_ io.ReaderFrom                   = (*trackingWriter)(nil)
 )

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -227,4 +228,68 @@ func TestHandlerOverRealServer(t *testing.T) {
 		}
 	}
 	srv.Client().CloseIdleConnections()
+}
+
+// plainWriter is a ResponseWriter with no optional interfaces.
+type plainWriter struct {
+	h    http.Header
+	body bytes.Buffer
+	code int
+}
+
+func (p *plainWriter) Header() http.Header         { return p.h }
+func (p *plainWriter) Write(b []byte) (int, error) { return p.body.Write(b) }
+func (p *plainWriter) WriteHeader(code int)        { p.code = code }
+
+// readFromWriter records that io.Copy reached its ReadFrom.
+type readFromWriter struct {
+	plainWriter
+	readFrom bool
+}
+
+func (r *readFromWriter) ReadFrom(src io.Reader) (int64, error) {
+	r.readFrom = true
+	return io.Copy(&r.body, src)
+}
+
+func TestHandlerFlushReportsNotSupported(t *testing.T) {
+	var flushErr error
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		flushErr = http.NewResponseController(w).Flush()
+		return NotFound("x", "1")
+	})
+	w := &plainWriter{h: http.Header{}}
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if !errors.Is(flushErr, http.ErrNotSupported) {
+		t.Errorf("Flush through ResponseController = %v, want http.ErrNotSupported", flushErr)
+	}
+	// A flush that did nothing has not started the response: the problem is written.
+	if w.code != 404 {
+		t.Errorf("status = %d, want the 404 problem after a failed flush", w.code)
+	}
+}
+
+func TestHandlerKeepsReadFrom(t *testing.T) {
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		// A LimitedReader has no WriteTo, so io.Copy asks the writer for ReadFrom.
+		_, err := io.Copy(w, io.LimitReader(strings.NewReader("payload"), 100))
+		return err
+	})
+	w := &readFromWriter{plainWriter: plainWriter{h: http.Header{}}}
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if !w.readFrom || w.body.String() != "payload" {
+		t.Errorf("readFrom=%v body=%q; io.Copy must reach the underlying ReadFrom", w.readFrom, w.body.String())
+	}
+}
+
+func TestServerErrorAfterWriteIsLoggedOnce(t *testing.T) {
+	logs := captureDefault(t)
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		_, _ = w.Write([]byte("partial"))
+		return Internal(errors.New("disk full"))
+	})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if lines := logLines(t, logs); len(lines) != 1 {
+		t.Errorf("logged %d lines for one failure, want 1: %v", len(lines), lines)
+	}
 }
