@@ -26,10 +26,12 @@
 // WithAttrs, inside groups at any depth, and inside the values that
 // slog.LogValuer implementations resolve to (a denylisted key's LogValuer is
 // never called). Keys are compared ignoring ASCII case and the separators
-// '_', '-', '.' and ' ', and a denylisted word also matches at the end of a
-// longer key: "password" covers "Password", "db_password" and "dbPassword";
-// "api_key" covers "X-Api-Key". [DefaultRedactKeys] lists the defaults and
-// [HandlerOptions.RedactKeys] extends them.
+// '_', '-', '.' and ' ', and a denylisted word also matches as the last word
+// of a longer key, after a separator or at an upper-case letter: "password"
+// covers "Password", "db_password" and "dbPassword"; "api_key" covers
+// "X-Api-Key". A word run into the key without a boundary is not matched:
+// "dbpassword" is not redacted unless added to [HandlerOptions.RedactKeys].
+// [DefaultRedactKeys] lists the defaults.
 //
 // Redaction works on keys. A credential kept in a struct field is safe
 // when the field has type [Secret], which prints, marshals and logs as

@@ -44,6 +44,10 @@ type HandlerOptions struct {
 type handlerConfig struct {
 	m          *matcher
 	extractors []Extractor
+	// spanOnly stands in for the request state of contexts that have a span
+	// but no request ID (a job traced without Middleware), so that their
+	// trace and span IDs are hex-encoded once per span too, not per line.
+	spanOnly requestState
 }
 
 // handler is the slog.Handler returned by NewHandler.
@@ -136,18 +140,12 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var (
-		add []slog.Attr // request_id, trace_id, span_id
-		buf [2]slog.Attr
-	)
 	sc := trace.SpanContextFromContext(ctx)
-	if st := stateFrom(ctx); st != nil {
-		add = st.attrs(&sc)
-	} else if sc.IsValid() {
-		buf[0] = slog.String(KeyTraceID, sc.TraceID().String())
-		buf[1] = slog.String(KeySpanID, sc.SpanID().String())
-		add = buf[:]
+	st := stateFrom(ctx)
+	if st == nil {
+		st = &h.cfg.spanOnly
 	}
+	add := st.attrs(&sc) // request_id, trace_id, span_id
 	if len(h.groups) > 0 || (r.NumAttrs() > 0 && h.needsRewrite(&r)) {
 		r = h.rebuild(r)
 	} else if r.NumAttrs() > inlineAttrs {
@@ -166,10 +164,7 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 		if a.Key == "" && a.Value.Equal(slog.Value{}) {
 			continue
 		}
-		if h.cfg.m.needsRewrite(a) {
-			a = h.cfg.m.rewrite(a)
-		}
-		r.AddAttrs(a)
+		r.AddAttrs(h.cfg.m.rewriteIfNeeded(a))
 	}
 	return h.inner.Handle(ctx, r)
 }

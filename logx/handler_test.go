@@ -1,6 +1,7 @@
 package logx
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func TestHandlerAddsContextAttributes(t *testing.T) {
@@ -420,5 +422,27 @@ func TestHandlerConcurrentUse(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "hunter2") {
 		t.Error("password logged")
+	}
+}
+
+// A context with a span but no request ID (a job traced without Middleware)
+// gets its IDs hex-encoded once per span, not once per line.
+func TestSpanOnlyContextEncodesIDsOnce(t *testing.T) {
+	sc := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID:    trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36},
+		SpanID:     trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7},
+		TraceFlags: trace.FlagsSampled,
+	})
+	ctx := trace.ContextWithSpanContext(context.Background(), sc)
+	var buf bytes.Buffer
+	logger := slog.New(NewHandler(slog.NewJSONHandler(&buf, nil), nil))
+	logger.InfoContext(ctx, "first")
+	if !strings.Contains(buf.String(), `"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"`) {
+		t.Fatalf("line = %s, want the trace and span IDs", buf.String())
+	}
+	discard := slog.New(NewHandler(slog.NewJSONHandler(io.Discard, nil), nil))
+	discard.InfoContext(ctx, "warm up the span cache")
+	if n := testing.AllocsPerRun(100, func() { discard.InfoContext(ctx, "again") }); n != 0 {
+		t.Errorf("a line under a span without a request ID allocates %v times, want 0", n)
 	}
 }

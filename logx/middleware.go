@@ -20,6 +20,20 @@ const (
 	KeyPanic = "panic"
 	// KeyHijacked is added, true, when the handler took over the connection.
 	KeyHijacked = "hijacked"
+	// KeyAborted is added, true, when the handler aborted the response with
+	// panic(http.ErrAbortHandler), as httputil.ReverseProxy does when a
+	// client goes away mid-stream. net/http treats that as a silent abort, not
+	// a panic, and so does the access line.
+	KeyAborted = "aborted"
+)
+
+// ending says how the handler ended, for the access line.
+type ending uint8
+
+const (
+	endReturned ending = iota
+	endPanicked
+	endAborted // panic(http.ErrAbortHandler)
 )
 
 // MiddlewareOptions configures [Middleware]. A nil *MiddlewareOptions or the
@@ -192,11 +206,26 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	start := m.now()
 	returned := false
 	defer func() {
-		// Runs on a normal return and while a panic unwinds: the panic is
-		// not recovered, so it reaches the recovery handler above with its
-		// stack intact.
+		// Runs on a normal return and while a panic unwinds. A panic is
+		// recovered only to tell an abort from a failure, and raised again
+		// with the same value from this frame, which is still above the
+		// panicking one: the recovery handler above sees its stack intact.
+		if returned {
+			if logIt {
+				m.access(ctx, r, &s.rw, m.now().Sub(start), endReturned)
+			}
+			return
+		}
+		v := recover()
 		if logIt {
-			m.access(ctx, r, &s.rw, m.now().Sub(start), !returned)
+			end := endPanicked
+			if v == http.ErrAbortHandler {
+				end = endAborted
+			}
+			m.access(ctx, r, &s.rw, m.now().Sub(start), end)
+		}
+		if v != nil { // nil: runtime.Goexit, which goes on unwinding by itself
+			panic(v)
 		}
 	}()
 	next.ServeHTTP(&s.rw, r)
@@ -218,12 +247,15 @@ func (m *middleware) requestID(r *http.Request) string {
 	return NewRequestID()
 }
 
-func (m *middleware) access(ctx context.Context, r *http.Request, rw *responseWriter, d time.Duration, panicked bool) {
+func (m *middleware) access(ctx context.Context, r *http.Request, rw *responseWriter, d time.Duration, end ending) {
+	panicked := end == endPanicked
 	status := rw.status
 	switch {
 	case rw.wroteHeader:
 	case panicked:
 		status = http.StatusInternalServerError
+	case end == endAborted:
+		status = 0 // the response was abandoned before its header
 	case rw.hijacked:
 		status = 0 // nothing was sent through net/http
 	default:
@@ -233,7 +265,7 @@ func (m *middleware) access(ctx context.Context, r *http.Request, rw *responseWr
 	switch {
 	case panicked || status >= 500:
 		level = slog.LevelError
-	case status >= 400:
+	case status >= 400 || end == endAborted:
 		level = slog.LevelWarn
 	}
 	if !m.logger.Enabled(ctx, level) {
@@ -251,8 +283,12 @@ func (m *middleware) access(ctx context.Context, r *http.Request, rw *responseWr
 		slog.Duration(KeyDuration, d),
 	}
 	n := 5
-	if panicked {
+	switch end {
+	case endPanicked:
 		attrs[n] = slog.Bool(KeyPanic, true)
+		n++
+	case endAborted:
+		attrs[n] = slog.Bool(KeyAborted, true)
 		n++
 	}
 	if rw.hijacked {

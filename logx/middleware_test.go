@@ -378,6 +378,41 @@ func TestMiddlewarePanic(t *testing.T) {
 	}
 }
 
+// panic(http.ErrAbortHandler) is net/http's silent abort (httputil.ReverseProxy
+// uses it when a client goes away): passed on, but not logged as a panic.
+func TestMiddlewareAbortIsNotAPanic(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		before func(w http.ResponseWriter)
+		status float64
+	}{
+		{"before any write", func(http.ResponseWriter) {}, 0},
+		{"mid-stream", func(w http.ResponseWriter) { _, _ = w.Write([]byte("part")) }, 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mw, buf := newTestMiddleware(nil)
+			h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				tt.before(w)
+				panic(http.ErrAbortHandler)
+			}))
+			var recovered any
+			func() {
+				defer func() { recovered = recover() }()
+				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/stream", nil))
+			}()
+			if recovered != http.ErrAbortHandler {
+				t.Fatalf("recovered %v, want http.ErrAbortHandler passed on", recovered)
+			}
+			line := buf.only(t)
+			if line[KeyAborted] != true || line[KeyPanic] != nil || line["level"] != "WARN" || line[KeyStatus] != tt.status {
+				t.Errorf("access line %v, want aborted=true, no panic, level WARN, status %v", line, tt.status)
+			}
+		})
+	}
+}
+
 func TestMiddlewareOtherLoggerGetsRequestID(t *testing.T) {
 	t.Parallel()
 	buf := &syncBuffer{}
