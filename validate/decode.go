@@ -287,9 +287,18 @@ func checkContentType(ct string) error {
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
 		// JSON is UTF-8 (RFC 8259); decoding another charset as UTF-8
 		// would silently corrupt the text.
-		return result.UnsupportedMediaType(ct, "application/json")
+		return result.UnsupportedMediaType(ct, "application/json").
+			WithMessage("unsupported charset " + strconv.Quote(truncate(cs, 32)) + "; JSON must be UTF-8")
 	}
 	return nil
+}
+
+// truncate cuts client input short for a message.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
 
 // readAll is io.ReadAll into buf's storage, so a pooled buffer is reused.

@@ -129,8 +129,13 @@ func TestDecodeContentType(t *testing.T) {
 			if e == nil || e.Code != result.CodeUnsupportedMediaType || e.HTTPStatus() != http.StatusUnsupportedMediaType {
 				t.Fatalf("DecodeJSON = %v, want UNSUPPORTED_MEDIA_TYPE 415", err)
 			}
-			if !strings.Contains(e.Message, "application/json") {
-				t.Errorf("message %q does not say what to use", e.Message)
+			want := "application/json"
+			if strings.Contains(tt.ct, "charset") {
+				// The media type was right: the message must name the charset.
+				want = `unsupported charset "iso-8859-1"; JSON must be UTF-8`
+			}
+			if !strings.Contains(e.Message, want) {
+				t.Errorf("message %q does not say %q", e.Message, want)
 			}
 		})
 	}

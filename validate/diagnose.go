@@ -248,15 +248,9 @@ func (d *diagnoser) mapKey(kt reflect.Type, key []byte) {
 		return
 	}
 	switch kt.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, err := strconv.ParseInt(string(key), 10, 64)
-		if err != nil || reflect.New(kt).Elem().OverflowInt(n) {
-			lo, hi := intRange(kt)
-			d.add("type", "integer", "must have a key that is an integer between "+lo+" and "+hi)
-		}
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		n, err := strconv.ParseUint(string(key), 10, 64)
-		if err != nil || reflect.New(kt).Elem().OverflowUint(n) {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if _, ok := parseKey(kt, string(key)); !ok {
 			lo, hi := intRange(kt)
 			d.add("type", "integer", "must have a key that is an integer between "+lo+" and "+hi)
 		}

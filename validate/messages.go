@@ -79,29 +79,36 @@ func (v *Validator) message(f Failure, actual string) string {
 }
 
 func (v *Validator) plainMessage(f Failure, actual string) string {
-	alt := strings.Contains(f.Rule, "|")
-	if !alt {
-		if msg, ok := builtinMessage(f); ok {
-			return msg
-		}
+	// An alias registered here reports its own name as the rule; its
+	// message is that of the rule inside it that failed, even when the alias
+	// reuses the name of a built-in rule. validator's own aliases (iscolor,
+	// country_code) have built-in messages of their own.
+	if actual != "" && actual != f.Rule && v.aliases[f.Rule] {
+		g := f
+		g.Rule = actual
+		return v.ruleMessage(g)
+	}
+	if strings.Contains(f.Rule, "|") {
+		return alternatives(f, v.ruleMessage)
+	}
+	if msg, ok := builtinMessage(f); ok {
+		return msg
 	}
 	if actual != "" && actual != f.Rule {
 		g := f
 		g.Rule = actual
-		if fn := v.messages[actual]; fn != nil {
-			return fn(g)
-		}
-		return v.plainMessage(g, "")
-	}
-	if alt {
-		return alternatives(f, func(g Failure) string {
-			if fn := v.messages[g.Rule]; fn != nil {
-				return fn(g)
-			}
-			return v.plainMessage(g, "")
-		})
+		return v.ruleMessage(g)
 	}
 	return "must satisfy " + f.Rule
+}
+
+// ruleMessage returns the message for a single rule: its override, or else
+// the built-in message.
+func (v *Validator) ruleMessage(f Failure) string {
+	if fn := v.messages[f.Rule]; fn != nil {
+		return fn(f)
+	}
+	return v.plainMessage(f, "")
 }
 
 // alternatives joins the messages of the rules in "a|b=1|c" with "or".

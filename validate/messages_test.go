@@ -331,3 +331,31 @@ func TestCustomRuleAndAlias(t *testing.T) {
 		t.Errorf("Struct with an unknown rule = %v, want a plain validate: error", err)
 	}
 }
+
+// A rule or alias that reuses the name of a built-in rule means something
+// else: the built-in's message would tell the client to fix the wrong thing.
+func TestRulesReusingBuiltinNames(t *testing.T) {
+	t.Parallel()
+	v := New(nil)
+	never := func(validator.FieldLevel) bool { return false }
+	if err := v.RegisterRule("port", never, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.RegisterAlias("number", "oneof=one two", nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ value, tag, want string }{
+		{"8080", "port", "must satisfy port"},
+		{"three", "number", "must be one of: one two"},
+	}
+	for _, tt := range tests {
+		e := result.As(v.Var(tt.value, tt.tag))
+		if e == nil || len(e.Violations) != 1 || e.Violations[0].Message != tt.want {
+			t.Errorf("Var(%q, %q) = %v, want the message %q", tt.value, tt.tag, e, tt.want)
+		}
+	}
+	// validator's own aliases keep their built-in messages.
+	if e := result.As(v.Var("blue", "iscolor")); e == nil || e.Violations[0].Message != "must be a color" {
+		t.Errorf("Var(blue, iscolor) = %v, want must be a color", e)
+	}
+}

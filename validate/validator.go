@@ -43,6 +43,10 @@ type Options struct {
 type Validator struct {
 	v        *validator.Validate
 	messages map[string]MessageFunc
+	// aliases holds the tags registered with RegisterAlias: their messages
+	// are those of the rules inside them, never a built-in rule's of the
+	// same name.
+	aliases map[string]bool
 
 	mu     sync.Mutex  // serialises registration against freezing
 	frozen atomic.Bool // set by the first use; registration then fails
@@ -64,6 +68,7 @@ func New(opts *Options) *Validator {
 			validator.WithTagNameFuncBlankOmit(),
 		),
 		messages: make(map[string]MessageFunc, len(opts.Messages)),
+		aliases:  make(map[string]bool),
 	}
 	for tag, fn := range opts.Messages {
 		if fn != nil {
@@ -149,8 +154,16 @@ func (v *Validator) register(op, tag string, message MessageFunc, add func() err
 	if err := add(); err != nil {
 		return fmt.Errorf("validate: %s %q: %w", op, tag, err)
 	}
-	if message != nil {
+	if op == "RegisterAlias" {
+		v.aliases[tag] = true
+	}
+	switch {
+	case message != nil:
 		v.messages[tag] = message
+	case op == "RegisterRule" && v.messages[tag] == nil:
+		// A rule registered under a built-in name is another rule: the
+		// built-in message would tell the client to fix the wrong thing.
+		v.messages[tag] = Message("must satisfy " + tag)
 	}
 	return nil
 }
