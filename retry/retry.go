@@ -239,9 +239,6 @@ type hooks[T any] struct {
 	// because another attempt follows (Transport drains and closes the
 	// response).
 	discard func(T)
-	// ownTimeout says op applies AttemptTimeout itself (Transport must keep
-	// the attempt's context alive until the response body is closed).
-	ownTimeout bool
 }
 
 // run is the retry loop. Its first attempt is kept short and free of
@@ -270,7 +267,7 @@ func run[T any](ctx context.Context, p *Policy, op func(context.Context) (T, err
 // attempt runs op once, under AttemptTimeout if there is one, and reports
 // whether the attempt ran out of its own time while ctx is still live.
 func attempt[T any](ctx context.Context, p *Policy, op func(context.Context) (T, error), h *hooks[T]) (T, error, bool) {
-	if p.AttemptTimeout <= 0 || (h != nil && h.ownTimeout) {
+	if p.AttemptTimeout <= 0 {
 		v, err := op(ctx)
 		return v, err, false
 	}
@@ -295,13 +292,10 @@ func retryAfterFailure[T any](ctx context.Context, p *Policy, op func(context.Co
 	maxHint := p.maxRetryAfter()
 	var sched backoff.BackOff
 
-	// giveUp ends the loop after attempt n. record is false when attempt n
-	// was already counted as a retry (the context ended during the wait).
+	// giveUp ends the loop after attempt n, counting it by the reason.
 	waited := false
-	giveUp := func(n int, reason Reason, ctxErr []error, skipped time.Duration, record bool) (T, error) {
-		if record {
-			in.record(ctx, outcomeOf(reason))
-		}
+	giveUp := func(n int, reason Reason, ctxErr []error, skipped time.Duration) (T, error) {
+		in.record(ctx, outcomeOf(reason))
 		var elapsed time.Duration
 		if waited {
 			elapsed = clock.Now().Sub(start)
@@ -319,20 +313,20 @@ func retryAfterFailure[T any](ctx context.Context, p *Policy, op func(context.Co
 	for n := 1; ; n++ {
 		// Attempt n failed with err.
 		if ctx.Err() != nil {
-			return giveUp(n, ReasonContext, contextErrors(ctx), 0, true)
+			return giveUp(n, ReasonContext, contextErrors(ctx), 0)
 		}
 		if !classify(p, err, timedOut) {
-			return giveUp(n, ReasonPermanent, nil, 0, true)
+			return giveUp(n, ReasonPermanent, nil, 0)
 		}
 		if maxAttempts > 0 && n >= maxAttempts {
-			return giveUp(n, ReasonExhausted, nil, 0, true)
+			return giveUp(n, ReasonExhausted, nil, 0)
 		}
 		if sched == nil {
 			sched = p.newSchedule()
 		}
 		delay := sched.NextBackOff()
 		if delay < 0 { // backoff.Stop
-			return giveUp(n, ReasonExhausted, nil, 0, true)
+			return giveUp(n, ReasonExhausted, nil, 0)
 		}
 		if d := hint(err, maxHint); d > 0 {
 			delay = d
@@ -341,13 +335,12 @@ func retryAfterFailure[T any](ctx context.Context, p *Policy, op func(context.Co
 		if deadline, ok := ctx.Deadline(); ok && !now.Add(delay).Before(deadline) {
 			// Waiting would only end in the deadline: give up now, while
 			// the caller still has time to use the answer.
-			return giveUp(n, ReasonContext, []error{context.DeadlineExceeded}, max(delay, 1), true)
+			return giveUp(n, ReasonContext, []error{context.DeadlineExceeded}, max(delay, 1))
 		}
 		if p.Budget != nil && !p.Budget.allowRetry() {
-			return giveUp(n, ReasonBudget, nil, 0, true)
+			return giveUp(n, ReasonBudget, nil, 0)
 		}
 
-		in.record(ctx, outcomeRetry)
 		if h != nil && h.discard != nil {
 			h.discard(v)
 		}
@@ -357,8 +350,10 @@ func retryAfterFailure[T any](ctx context.Context, p *Policy, op func(context.Co
 
 		waited = true
 		if !sleep(ctx, clock, delay) {
-			return giveUp(n, ReasonContext, contextErrors(ctx), 0, false)
+			return giveUp(n, ReasonContext, contextErrors(ctx), 0)
 		}
+		// Attempt n is a retry only once another attempt follows it.
+		in.record(ctx, outcomeRetry)
 		v, err, timedOut = attempt(ctx, p, op, h)
 		if err == nil {
 			in.record(ctx, outcomeSuccess)

@@ -34,7 +34,10 @@ func newFullJitter(initial, maxDelay time.Duration, multiplier float64) *fullJit
 			MaxInterval:         maxDelay,
 			MaxElapsedTime:      0, // no hidden limit: the context and MaxAttempts bound the loop
 			Stop:                backoff.Stop,
-			Clock:               backoff.SystemClock, // read only by Reset; no elapsed limit uses it
+			// NextBackOff reads this clock for an elapsed-time limit that
+			// MaxElapsedTime 0 turns off: the reading is discarded, so the
+			// wall clock here does not defeat Policy.Clock.
+			Clock: backoff.SystemClock,
 		},
 		draw: rand.Int64N,
 	}

@@ -82,7 +82,17 @@ func TestMetricAttemptsByOutcome(t *testing.T) {
 	hinted.MaxRetryAfter = 2 * time.Hour
 	_ = Do(deadline, hinted, op) // context
 
-	want := map[string]int64{"success": 2, "retry": 3, "exhausted": 1, "permanent": 1, "budget": 1, "context": 1}
+	// The context ends during the wait: the attempt before it is counted
+	// once, as a give-up, not as a retry that never happened.
+	canceled, cancelWait := context.WithCancel(ctx)
+	waiting := p
+	waiting.Clock = systemClock{} // only the cancellation ends the wait
+	waiting.InitialDelay, waiting.MaxDelay = time.Hour, time.Hour
+	waiting.OnRetry = func(context.Context, Attempt) { cancelWait() }
+	op, _ = failing(boom)
+	_ = Do(canceled, waiting, op) // context
+
+	want := map[string]int64{"success": 2, "retry": 3, "exhausted": 1, "permanent": 1, "budget": 1, "context": 2}
 	got := attemptCounts(t, reader)
 	if len(got) != len(want) {
 		t.Errorf("outcomes %v, want %v", got, want)

@@ -31,7 +31,9 @@ const maxDrain = 64 << 10
 //     it carries an Idempotency-Key header (POST, PATCH and others);
 //   - its body can be replayed: it has none, or it is http.NoBody, or
 //     GetBody is set (http.NewRequest sets it for the usual in-memory
-//     bodies). A body that cannot be replayed is sent once.
+//     bodies). A body that cannot be replayed is sent once;
+//   - it asks for no protocol upgrade (an Upgrade header, as WebSocket
+//     sends): the upgraded connection must reach the caller untouched.
 //
 // Any other request goes to base once, untouched, and does not count
 // towards p.Budget.
@@ -81,17 +83,22 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !replayable(req) {
 		return t.base.RoundTrip(req)
 	}
-	p := &t.policy
+	// The loop runs on a copy without AttemptTimeout: op applies it itself,
+	// because an attempt's context must live until the response body is
+	// closed, past op's return.
+	p := t.policy
+	timeout := p.AttemptTimeout
+	p.AttemptTimeout = 0
 	clock := clockOr(p.Clock)
-	maxHint := p.maxRetryAfter()
+	endpoint := endpointOf(req)
 	attempts := 0
 	op := func(ctx context.Context) (*http.Response, error) {
 		attempts++
 		cancel := context.CancelFunc(func() {})
-		if p.AttemptTimeout > 0 {
+		if timeout > 0 {
 			// Ended by cancelOnClose when the body is closed, or below.
 			var c context.CancelFunc
-			ctx, c = context.WithTimeout(ctx, p.AttemptTimeout)
+			ctx, c = context.WithTimeout(ctx, timeout)
 			cancel = c
 		}
 		r := req.Clone(ctx)
@@ -99,7 +106,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			body, err := req.GetBody()
 			if err != nil {
 				cancel()
-				return nil, Permanent(fmt.Errorf("retry: rewind the body of %s %s: %w", req.Method, req.URL.Redacted(), err))
+				return nil, Permanent(fmt.Errorf("rewind the body of %s: %w", endpoint, err))
 			}
 			r.Body = body
 		}
@@ -112,15 +119,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		if p.AttemptTimeout > 0 {
+		if timeout > 0 {
 			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 		}
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-			return resp, newStatusError(req, resp, clock, maxHint)
+			return resp, newStatusError(endpoint, resp, clock)
 		}
 		return resp, nil
 	}
-	resp, err := run(req.Context(), p, op, &hooks[*http.Response]{discard: drain, ownTimeout: true})
+	resp, err := run(req.Context(), &p, op, &hooks[*http.Response]{discard: drain})
 	if attempts == 0 && req.Body != nil {
 		// No attempt took ownership of the body; a RoundTripper must close it.
 		req.Body.Close()
@@ -140,8 +147,13 @@ func (t *transport) CloseIdleConnections() {
 	}
 }
 
-// replayable reports whether sending req again is safe and possible.
+// replayable reports whether sending req again is safe and possible. A
+// protocol upgrade (WebSocket and the like) is never retried: its response
+// hands over the connection, which must reach the caller untouched.
 func replayable(req *http.Request) bool {
+	if req.Header.Get("Upgrade") != "" {
+		return false
+	}
 	switch req.Method {
 	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace,
 		http.MethodPut, http.MethodDelete:
@@ -182,27 +194,37 @@ func drain(resp *http.Response) {
 // statusError is a response with status 429 or 5xx, seen as an error by
 // the retry loop and a Policy's Classify.
 type statusError struct {
-	method, host string
-	status       int
-	after        time.Duration
+	endpoint string
+	status   int
+	after    time.Duration
 }
 
-func newStatusError(req *http.Request, resp *http.Response, clock Clock, maxHint time.Duration) *statusError {
-	e := &statusError{method: req.Method, host: req.URL.Host, status: resp.StatusCode}
-	if e.method == "" {
-		e.method = http.MethodGet
-	}
-	if v := resp.Header.Get("Retry-After"); v != "" {
-		if d, ok := retryafter.Parse(v, clock.Now(), maxHint); ok {
-			e.after = d
-		}
+// newStatusError reads resp's status and Retry-After; the loop bounds the
+// delay by the Policy's MaxRetryAfter, as for any error's RetryAfter.
+func newStatusError(endpoint string, resp *http.Response, clock Clock) *statusError {
+	e := &statusError{endpoint: endpoint, status: resp.StatusCode}
+	if d, ok := retryafter.Parse(resp.Header.Get("Retry-After"), clock.Now(), 0); ok {
+		e.after = d
 	}
 	return e
 }
 
-// Error implements error.
+// endpointOf names a request for error messages and logs: the method and
+// the URL without user info, query or fragment, which may hold secrets.
+func endpointOf(req *http.Request) string {
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	u := *req.URL
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return method + " " + u.String()
+}
+
+// Error implements error, naming the endpoint and the status, such as
+// "GET http://billing/v1/charges: 503 Service Unavailable".
 func (e *statusError) Error() string {
-	return fmt.Sprintf("%s %s: %d %s", e.method, e.host, e.status, http.StatusText(e.status))
+	return fmt.Sprintf("%s: %d %s", e.endpoint, e.status, http.StatusText(e.status))
 }
 
 // HTTPStatus returns the response's status.

@@ -360,7 +360,7 @@ func TestTransportGetBodyFails(t *testing.T) {
 	if !errors.Is(err, bad) || asError(t, err).Reason != ReasonPermanent || srv.Hits() != 1 {
 		t.Errorf("RoundTrip = %v after %d hits, want the GetBody error after 1", err, srv.Hits())
 	}
-	if !strings.Contains(err.Error(), "retry: rewind the body of PUT "+srv.URL) {
+	if !strings.Contains(err.Error(), ": rewind the body of PUT "+srv.URL+": spool gone") || strings.Count(err.Error(), "retry:") != 1 {
 		t.Errorf("error %q does not say what failed", err)
 	}
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
@@ -631,18 +631,52 @@ type idleCloser struct {
 func (c *idleCloser) CloseIdleConnections() { c.closed = true }
 
 func TestStatusError(t *testing.T) {
-	e := &statusError{method: "GET", host: "api.example.com", status: 503, after: time.Second}
-	if e.Error() != "GET api.example.com: 503 Service Unavailable" || e.HTTPStatus() != 503 || !e.Retryable() || e.RetryAfter() != time.Second {
+	e := &statusError{endpoint: "GET http://api.example.com/v1/items", status: 503, after: time.Second}
+	if e.Error() != "GET http://api.example.com/v1/items: 503 Service Unavailable" || e.HTTPStatus() != 503 || !e.Retryable() || e.RetryAfter() != time.Second {
 		t.Errorf("statusError = %q %d %v %v", e, e.HTTPStatus(), e.Retryable(), e.RetryAfter())
 	}
-	req := &http.Request{URL: &url.URL{Scheme: "http", Host: "api.example.com"}} // Method "" means GET
+	// Method "" means GET; user info, query and fragment may hold secrets and stay out.
+	u, _ := url.Parse("http://user:pw@api.example.com/v1/items?token=s3cret#frag")
+	req := &http.Request{URL: u}
 	resp := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"nonsense"}}}
-	if e := newStatusError(req, resp, newAutoClock(), time.Minute); e.Error() != "GET api.example.com: 429 Too Many Requests" || e.RetryAfter() != 0 {
+	if e := newStatusError(endpointOf(req), resp, newAutoClock()); e.Error() != "GET http://api.example.com/v1/items: 429 Too Many Requests" || e.RetryAfter() != 0 {
 		t.Errorf("newStatusError = %q with hint %v", e, e.RetryAfter())
 	}
 	for status, want := range map[int]bool{429: true, 500: false, 501: false, 502: true, 504: true, 507: false} {
 		if got := (&statusError{status: status}).Retryable(); got != want {
 			t.Errorf("status %d: Retryable = %v, want %v", status, got, want)
 		}
+	}
+}
+
+// upgradedConn stands for the io.ReadWriteCloser net/http returns as the
+// body of a 101 response.
+type upgradedConn struct{ io.Reader }
+
+func (upgradedConn) Write(p []byte) (int, error) { return len(p), nil }
+func (upgradedConn) Close() error                { return nil }
+
+// A protocol upgrade goes to base once and untouched, even with an
+// AttemptTimeout: wrapping the 101 body would hide its io.Writer, and the
+// attempt's deadline would cut the upgraded connection.
+func TestTransportLeavesUpgradesAlone(t *testing.T) {
+	conn := upgradedConn{strings.NewReader("")}
+	var got []*http.Request
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = append(got, r)
+		return &http.Response{StatusCode: http.StatusSwitchingProtocols, Header: http.Header{}, Body: conn}, nil
+	})
+	req, _ := http.NewRequest(http.MethodGet, "http://example.com/ws", nil)
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Connection", "Upgrade")
+	resp, err := Transport(base, Policy{AttemptTimeout: time.Second, Logger: quiet}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != req {
+		t.Errorf("base saw %d requests (same as the caller's: %v), want the caller's request once", len(got), len(got) == 1 && got[0] == req)
+	}
+	if _, ok := resp.Body.(io.ReadWriteCloser); !ok || resp.Body != io.ReadCloser(conn) {
+		t.Errorf("the 101 body is %T, want the upgraded connection itself", resp.Body)
 	}
 }
