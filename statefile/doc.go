@@ -9,21 +9,28 @@
 //	if err != nil {
 //		log.Fatal(err) // names the path, and the holder if the lock is taken
 //	}
-//	defer f.Close()
 //	run, err := f.Begin(ctx)
 //	...
+//	var jobErr error
 //	for _, item := range items {
 //		if err := process(item); err != nil {
-//			run.ItemFailed(item.ID, err)
+//			run.ItemFailed(item.ID, err) // the run ends partial
 //			continue
 //		}
 //		run.Add("processed", 1)
-//		f.Update(func(c *Cursor) error { c.Last = item.ID; return nil })
-//		if err := f.Save(); err != nil {
-//			...
+//		jobErr = f.Update(func(c *Cursor) error { c.Last = item.ID; return nil })
+//		if jobErr == nil {
+//			jobErr = f.Save()
+//		}
+//		if jobErr != nil {
+//			break
 //		}
 //	}
-//	rec, _ := run.Finish(nil)
+//	rec, err := run.Finish(jobErr)
+//	if err != nil {
+//		log.Print(err) // the run's record could not be written in full
+//	}
+//	f.Close() // before os.Exit, which runs no deferred calls
 //	os.Exit(statefile.ExitCode(rec.Status))
 //
 // # Files
@@ -96,8 +103,9 @@
 //
 // # State in memory
 //
-// The state is held as JSON. State decodes a fresh copy, and Update gives
-// its function a fresh copy and keeps the result only if the function
+// The state is held as JSON. State returns a copy no one else shares,
+// decoded from it (the first State or Update after Open takes the copy Open
+// decoded to verify the file), and Update gives its function such a copy and keeps the result only if the function
 // returns nil and the result encodes; so a caller never shares memory with
 // the File, and a state that cannot be stored is rejected by Update, not by
 // a later Save. Nothing is written until Save.

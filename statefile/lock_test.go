@@ -110,7 +110,7 @@ func TestLockTimeoutWaitsForRelease(t *testing.T) {
 	}
 	opts := quietOptions()
 	opts.LockTimeout = time.Minute
-	opts.Now = w.clock.Now
+	opts.lockClock = w.clock.Now
 	opts.wait = w.wait
 	f, err := Open[testState](path, opts)
 	if err != nil {
@@ -138,7 +138,7 @@ func TestLockTimeoutExpires(t *testing.T) {
 	w := &lockWaiter{clock: newFakeClock()}
 	opts := quietOptions()
 	opts.LockTimeout = 2 * time.Second
-	opts.Now = w.clock.Now
+	opts.lockClock = w.clock.Now
 	opts.wait = w.wait
 	_, err := Open[testState](path, opts)
 	var le *LockedError
@@ -170,7 +170,7 @@ func TestOpenContextCanceledWhileWaiting(t *testing.T) {
 	w.onWait = func(int) { cancel() }
 	opts := quietOptions()
 	opts.LockTimeout = time.Hour
-	opts.Now = w.clock.Now
+	opts.lockClock = w.clock.Now
 	opts.wait = w.wait
 	_, err := OpenContext[testState](ctx, path, opts)
 	if !errors.Is(err, context.Canceled) {
@@ -206,5 +206,34 @@ func TestReadHolderRetriesAnEmptyRecord(t *testing.T) {
 	_, err = readHolder(t.Context(), lockPath, func(context.Context, time.Duration) error { return nil })
 	if err == nil || err.Error() != "lock file is empty" {
 		t.Errorf("readHolder of an empty file = %v", err)
+	}
+}
+
+// LockTimeout is real time even when Options.Now is a fixed clock, as in
+// reproducible output: a wait timed by Now would never end.
+func TestLockTimeoutIgnoresOptionsNow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	openT[testState](t, path, nil)
+
+	opts := quietOptions()
+	opts.LockTimeout = 30 * time.Millisecond
+	fixed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	opts.Now = func() time.Time { return fixed }
+	done := make(chan error, 1)
+	go func() {
+		_, err := Open[testState](path, opts)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		var le *LockedError
+		if !errors.As(err, &le) {
+			t.Fatalf("Open = %v, want a *LockedError", err)
+		}
+		if le.Waited < opts.LockTimeout {
+			t.Errorf("gave up after %v, want at least the %v LockTimeout", le.Waited, opts.LockTimeout)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Open kept waiting for the lock with a fixed Options.Now")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -65,8 +64,9 @@ type ItemFailure struct {
 
 // runOwner is the File a Run reports its end to.
 type runOwner interface {
-	// endRun records the ended run; it fills in rec.Generation.
-	endRun(r *Run, rec *Record) error
+	// finishRun ends r with err's outcome and records it, as one step
+	// against Close: a run is ended by exactly one of Finish and Close.
+	finishRun(r *Run, err error) (Record, error)
 }
 
 // Run is one execution of a job, started by (*File[T]).Begin. It counts
@@ -154,11 +154,16 @@ func (r *Run) Record() Record {
 // says what could not be recorded. Finishing a run that has already ended
 // returns its record and an error.
 func (r *Run) Finish(err error) (Record, error) {
+	return r.owner.finishRun(r, err)
+}
+
+// end marks the run ended with err's outcome and returns its record, or
+// reports false if it had already ended.
+func (r *Run) end(err error) (Record, bool) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.ended {
-		rec := r.rec.clone()
-		r.mu.Unlock()
-		return rec, fmt.Errorf("statefile: finish run %s: run already ended as %s", rec.RunID, rec.Status)
+		return r.rec.clone(), false
 	}
 	r.ended = true
 	r.rec.Ended = r.now()
@@ -171,10 +176,7 @@ func (r *Run) Finish(err error) (Record, error) {
 	default:
 		r.rec.Status = StatusSucceeded
 	}
-	rec := r.rec.clone()
-	r.mu.Unlock()
-	err = r.owner.endRun(r, &rec)
-	return rec, err
+	return r.rec.clone(), true
 }
 
 // abandon ends the run as abandoned, unless it has already ended.

@@ -343,3 +343,39 @@ func TestSummaryLine(t *testing.T) {
 		}
 	}
 }
+
+// Finish and Close racing: exactly one of them ends the run, and the summary
+// log agrees with what Finish returned.
+func TestFinishRacingClose(t *testing.T) {
+	for i := range 100 {
+		path := filepath.Join(t.TempDir(), "state.json")
+		f, err := Open[testState](path, quietOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.Begin(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var (
+			wg     sync.WaitGroup
+			rec    Record
+			finErr error
+		)
+		wg.Add(2)
+		go func() { defer wg.Done(); rec, finErr = r.Finish(nil) }()
+		go func() { defer wg.Done(); _ = f.Close() }()
+		wg.Wait()
+		recs, err := ReadRuns(path, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := StatusAbandoned // Close won; Finish reports the run already ended
+		if finErr == nil {
+			want = rec.Status
+		}
+		if len(recs) != 1 || recs[0].Status != want {
+			t.Fatalf("round %d: Finish returned %s, %v; summary log %v, want one %s record", i, rec.Status, finErr, recs, want)
+		}
+	}
+}

@@ -58,12 +58,16 @@ type Options struct {
 	// umask). Zero means DefaultPerm.
 	Perm fs.FileMode
 
-	// Now returns the current time. Nil means time.Now.
+	// Now returns the time stamped on saves, runs and the lock file's
+	// holder record. Nil means time.Now. It does not time LockTimeout, which
+	// is always measured on the monotonic clock.
 	Now func() time.Time
 
-	// Test seams: the file system and how to wait between lock attempts.
-	fsys fsys
-	wait func(context.Context, time.Duration) error
+	// Test seams: the file system, and the clock and the wait of the lock's
+	// polling.
+	fsys      fsys
+	lockClock func() time.Time
+	wait      func(context.Context, time.Duration) error
 }
 
 // pathState is what a File knows about the file at its path.
@@ -182,7 +186,7 @@ func OpenContext[T any](ctx context.Context, path string, opts *Options) (*File[
 		perm:     o.Perm,
 		timeout:  o.LockTimeout,
 		holder:   Holder{PID: f.pid, Host: f.host, Started: f.now().UTC()},
-		now:      f.now,
+		now:      o.lockClock,
 		wait:     o.wait,
 	})
 	if err != nil {
@@ -237,6 +241,9 @@ func (o *Options) resolve() error {
 	}
 	if o.fsys == nil {
 		o.fsys = osFS{}
+	}
+	if o.lockClock == nil {
+		o.lockClock = time.Now
 	}
 	if o.wait == nil {
 		o.wait = sleep
@@ -607,15 +614,23 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	return r, nil
 }
 
-// endRun records an ended run: the one-line log summary, its line in the
-// summary log, then a generation without it.
-func (f *File[T]) endRun(r *Run, rec *Record) error {
+// finishRun ends r with err's outcome and records it (see endRunLocked).
+func (f *File[T]) finishRun(r *Run, err error) (Record, error) {
+	// Ending the run under saveMu makes Finish and Close exclusive: Close
+	// either finds the run still active and records it as abandoned, or
+	// finds it already recorded here.
 	f.saveMu.Lock()
 	defer f.saveMu.Unlock()
-	return f.endRunLocked("finish run "+rec.RunID, r, rec)
+	rec, ok := r.end(err)
+	if !ok {
+		return rec, fmt.Errorf("statefile: finish run %s: run already ended as %s", rec.RunID, rec.Status)
+	}
+	return rec, f.endRunLocked("finish run "+rec.RunID, r, &rec)
 }
 
-// endRunLocked does endRun for op, which names the operation in errors.
+// endRunLocked records an ended run: the one-line log summary, its line in
+// the summary log, then a generation without it. op names the operation in
+// errors; the caller holds saveMu.
 func (f *File[T]) endRunLocked(op string, r *Run, rec *Record) error {
 	f.mu.Lock()
 	rec.Generation = f.gen
