@@ -59,6 +59,30 @@ func TestReportRejectsCombinedProbe(t *testing.T) {
 	}
 }
 
+// A Report whose wait ctx cut short says so: "no result yet" from a check
+// still running is not an answer about it.
+func TestReportContextEnded(t *testing.T) {
+	c, _, _ := newTestChecker(t, nil)
+	release := make(chan struct{})
+	defer close(release)
+	mustAdd(t, c, Check{Name: "slow", Critical: true, Timeout: time.Hour, Func: func(ctx context.Context) error {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := c.Report(ctx, Readiness)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "health: report readiness: stopped waiting") {
+		t.Errorf("Report = %v, want an error matching context.Canceled", err)
+	}
+	if rep.Status != StatusFail || len(rep.Checks) != 1 {
+		t.Errorf("report = %+v, want what was recorded: one check, failing", rep)
+	}
+}
+
 func TestProbeString(t *testing.T) {
 	tests := map[Probe]string{
 		0:                              "none",

@@ -92,9 +92,9 @@ type Checker struct {
 	// the monotonic offsets stored in check.freshUntil.
 	now   func() time.Time
 	epoch time.Time
-	// fakeClock is set by tests that replace now; otherwise offsets are
-	// read with time.Since, which reads only the monotonic clock.
-	fakeClock bool
+	// since returns the time elapsed since epoch: time.Since, which reads
+	// only the monotonic clock (tests replace it with their clock).
+	since func() time.Duration
 
 	mu     sync.Mutex // serialises Add, Close and Subscribe
 	closed bool
@@ -157,6 +157,7 @@ func New(opts *Options) *Checker {
 		c.logger = slog.Default()
 	}
 	c.epoch = c.now()
+	c.since = func() time.Duration { return time.Since(c.epoch) }
 	c.metrics = newInstruments(opts.MeterProvider, c.logger)
 	c.checks.Store(&[]*check{})
 	c.listeners.Store(&[]*listener{})
@@ -354,9 +355,4 @@ func (c *Checker) mono(t time.Time) int64 { return int64(t.Sub(c.epoch)) }
 // monoNow returns the monotonic offset of the present. On the system clock
 // it costs one monotonic clock read rather than the wall and monotonic reads
 // of time.Now: it runs on every probe.
-func (c *Checker) monoNow() int64 {
-	if c.fakeClock {
-		return c.mono(c.now())
-	}
-	return int64(time.Since(c.epoch))
-}
+func (c *Checker) monoNow() int64 { return int64(c.since()) }

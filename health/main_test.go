@@ -74,7 +74,7 @@ func newTestChecker(t testing.TB, opts *Options) (*Checker, *fakeClock, *logBuff
 	clk := newFakeClock()
 	c.now = clk.Now
 	c.epoch = clk.Now()
-	c.fakeClock = true
+	c.since = func() time.Duration { return clk.Now().Sub(c.epoch) }
 	t.Cleanup(c.Close)
 	return c, clk, logs
 }

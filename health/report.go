@@ -47,14 +47,22 @@ type CheckResult struct {
 // Report runs the checks of probe p whose cached results have expired,
 // waits for them (each is bounded by its timeout, and the wait by ctx)
 // and reports the result, just as the handler would answer. p must be
-// exactly one of Liveness, Readiness and Startup.
+// exactly one of Liveness, Readiness and Startup. If ctx ends first,
+// Report returns what had been recorded by then with an error that
+// matches ctx's.
 func (c *Checker) Report(ctx context.Context, p Probe) (Report, error) {
 	if p != Liveness && p != Readiness && p != Startup {
 		return Report{}, fmt.Errorf("health: report: probe %v is not one of liveness, readiness, startup", p)
 	}
 	list := *c.checks.Load()
 	c.await(ctx, list, p, nil, nil)
-	return c.report(list, p, nil, nil), nil
+	rep := c.report(list, p, nil, nil)
+	if ctx.Err() != nil {
+		// The wait was cut short: the report holds what was recorded by
+		// then, which is not an answer about the checks that were running.
+		return rep, fmt.Errorf("health: report %v: stopped waiting for the checks: %w", p, context.Cause(ctx))
+	}
+	return rep, nil
 }
 
 // included reports whether k takes part in an answer for probe p that

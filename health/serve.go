@@ -192,6 +192,9 @@ wait:
 	if err != nil {
 		_ = srv.Close()
 		<-served
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("health: shutdown: requests still running after the %v shutdown timeout; their connections were closed: %w", timeout, err)
+		}
 		return fmt.Errorf("health: shutdown: %w", err)
 	}
 	if err := serveErr(<-served); err != nil {
