@@ -327,17 +327,19 @@ func (j *job) process(ctx context.Context, lineNo int64, line []byte, tooLong bo
 		return fail(fmt.Errorf("line %d is longer than %d bytes", lineNo, maxLineBytes))
 	}
 	rec := bytes.TrimSpace(line)
-	if rec[0] != '{' || !json.Valid(rec) {
-		o.Input = echo(line)
-		return fail(fmt.Errorf("line %d is not a JSON object", lineNo))
-	}
-	o.Record = rec
 	var head struct {
 		ID json.RawMessage `json:"id"`
 	}
-	if err := json.Unmarshal(rec, &head); err != nil {
+	// Unmarshal checks the whole line is valid JSON before it decodes.
+	var syntax *json.SyntaxError
+	if err := json.Unmarshal(rec, &head); rec[0] != '{' || errors.As(err, &syntax) {
+		o.Input = echo(line)
+		return fail(fmt.Errorf("line %d is not a JSON object", lineNo))
+	} else if err != nil {
+		o.Record = rec
 		return fail(fmt.Errorf("line %d: %w", lineNo, err))
 	}
+	o.Record = rec
 	if len(head.ID) == 0 || string(head.ID) == "null" {
 		return fail(fmt.Errorf(`line %d has no "id"`, lineNo))
 	}

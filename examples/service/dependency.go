@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hardenkit/harden/health"
 	"github.com/hardenkit/harden/logx"
 	"github.com/hardenkit/harden/result"
 	"github.com/hardenkit/harden/retry"
@@ -163,31 +164,16 @@ func callError(ctx context.Context, err error) error {
 		return result.Timeout(err)
 	}
 	// Out of time: the client's Timeout, or every attempt's AttemptTimeout.
-	// The second shows only through errors.Is: the *url.Error around
-	// retry's error does not report it as a Timeout().
-	if ne, ok := errors.AsType[net.Error](err); (ok && ne.Timeout()) || errors.Is(err, context.DeadlineExceeded) {
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 		return result.Timeout(fmt.Errorf("quota service: %w", err))
 	}
 	return result.UpstreamFailure("quota", 0, err)
 }
 
-// PingContext checks that the quota service answers GET /healthz with 200, for
-// readiness. It does not retry: the health check runs again soon anyway.
-func (q *quotaClient) PingContext(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, q.base+"/healthz", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := q.probe.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxQuotaBody)) // so the connection is reused
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("quota service: GET /healthz: status %d", resp.StatusCode)
-	}
-	return nil
+// healthCheck returns the readiness check of the quota service: GET /healthz
+// answered with 200. It does not retry: the check runs again soon anyway.
+func (q *quotaClient) healthCheck() func(context.Context) error {
+	return health.HTTPGet(q.probe, q.base+"/healthz", http.StatusOK)
 }
 
 // CloseIdleConnections closes the connections kept for reuse, at shutdown.

@@ -94,8 +94,8 @@ func TestQuotaClientRetriesUnderTheCallersRequestID(t *testing.T) {
 	if len(ids) != 2 || ids[0] != "req-42" || ids[1] != "req-42" {
 		t.Errorf("the stand-in saw calls with request IDs %q, want a failure and its retry, both req-42", ids)
 	}
-	if err := q.PingContext(t.Context()); err != nil {
-		t.Errorf("PingContext: %v", err)
+	if err := q.healthCheck()(t.Context()); err != nil {
+		t.Errorf("health check: %v", err)
 	}
 }
 
@@ -126,8 +126,8 @@ func TestQuotaClientErrors(t *testing.T) {
 		if code := result.CodeOf(err); code != result.CodeUpstreamFailure {
 			t.Errorf("code %s (%v), want UPSTREAM_FAILURE", code, err)
 		}
-		if q.PingContext(t.Context()) == nil {
-			t.Error("PingContext passed with nothing listening")
+		if q.healthCheck()(t.Context()) == nil {
+			t.Error("health check passed with nothing listening")
 		}
 	})
 

@@ -53,10 +53,10 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, version string,
 	// If every replica shares the quota service, its outage takes them all
 	// out of the load balancer, reads included; mark it non-critical (a
 	// warning, still 200) if reads matter more than that.
-	if err := checker.Add(health.Check{Name: "repository", Func: repo.PingContext, Critical: true, Timeout: 500 * time.Millisecond}); err != nil {
+	if err := checker.Add(health.Check{Name: "repository", Func: health.Ping(repo), Critical: true, Timeout: 500 * time.Millisecond}); err != nil {
 		return err
 	}
-	if err := checker.Add(health.Check{Name: "quota-service", Func: quotas.PingContext, Critical: true, Timeout: time.Second}); err != nil {
+	if err := checker.Add(health.Check{Name: "quota-service", Func: quotas.healthCheck(), Critical: true, Timeout: time.Second}); err != nil {
 		return err
 	}
 
