@@ -2,6 +2,7 @@ package result
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -305,20 +306,16 @@ func (e *Error) code() Code {
 }
 
 // find returns the first *Error in err's chain, in the depth-first order
-// errors.As uses, and the code of the first context error seen before it. It
-// allocates nothing for plain %w chains and errors.Join.
-func find(err error) (found *Error, ctxCode Code) {
+// errors.As uses. It allocates nothing for plain %w chains and errors.Join.
+func find(err error) *Error {
 	for err != nil {
 		if e, ok := err.(*Error); ok {
-			return e, ctxCode
-		}
-		if ctxCode == "" {
-			ctxCode = contextCode(err)
+			return e
 		}
 		if as, ok := err.(interface{ As(any) bool }); ok {
 			var e *Error
 			if as.As(&e) && e != nil {
-				return e, ctxCode
+				return e
 			}
 		}
 		switch x := err.(type) {
@@ -326,42 +323,16 @@ func find(err error) (found *Error, ctxCode Code) {
 			err = x.Unwrap()
 		case interface{ Unwrap() []error }:
 			for _, inner := range x.Unwrap() {
-				f, cc := find(inner)
-				if ctxCode == "" {
-					ctxCode = cc
-				}
-				if f != nil {
-					return f, ctxCode
+				if e := find(inner); e != nil {
+					return e
 				}
 			}
-			return nil, ctxCode
+			return nil
 		default:
-			return nil, ctxCode
+			return nil
 		}
 	}
-	return nil, ctxCode
-}
-
-// contextCode returns CodeTimeout or CodeCanceled when err is, or says
-// through an Is method that it matches, context.DeadlineExceeded or
-// context.Canceled: an http.Client timeout is such an error. It returns ""
-// otherwise.
-func contextCode(err error) Code {
-	switch err {
-	case context.DeadlineExceeded:
-		return CodeTimeout
-	case context.Canceled:
-		return CodeCanceled
-	}
-	if x, ok := err.(interface{ Is(error) bool }); ok {
-		switch {
-		case x.Is(context.DeadlineExceeded):
-			return CodeTimeout
-		case x.Is(context.Canceled):
-			return CodeCanceled
-		}
-	}
-	return ""
+	return nil
 }
 
 // CodeOf returns the code of err: "" for nil; the code of the first *Error in
@@ -373,19 +344,20 @@ func CodeOf(err error) Code {
 	if err == nil {
 		return ""
 	}
-	e, cc := find(err)
-	switch {
-	case e != nil:
+	if e := find(err); e != nil {
 		return e.code()
-	case cc != "":
-		return cc
+	}
+	// Only an error without a *Error pays for these walks. errors.Is also
+	// sees errors that match through an Is method: an http.Client timeout.
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return CodeTimeout
+	case errors.Is(err, context.Canceled):
+		return CodeCanceled
 	}
 	return CodeInternal
 }
 
 // As returns the first *Error in err's chain, or nil if there is none. It is
 // errors.As for *Error, without the pointer variable.
-func As(err error) *Error {
-	e, _ := find(err)
-	return e
-}
+func As(err error) *Error { return find(err) }
