@@ -153,7 +153,7 @@ func readHand(path string) (state, error) {
 
 // BenchmarkOpen1MiB measures getting a 1 MiB state back from disk, from a
 // warm page cache. harden: Open (lock, read, check the header and the
-// SHA-256, decode to verify), State (decode the copy the caller gets) and
+// SHA-256, decode to verify), State (hands over the copy Open decoded) and
 // Close. by-hand-verified: read a file holding a SHA-256 line and the JSON,
 // check the checksum, decode; no lock. by-hand: read the JSON and decode
 // it, as a program writing with renameio or natefinch/atomic reads it back.
