@@ -67,4 +67,13 @@
 // built once per request and span and then reused. Records under WithGroup,
 // or with something to redact or resolve, are rebuilt, which allocates.
 // Enabled goes straight to the inner handler.
+//
+// A line through logx costs about what the same line costs written with
+// slog alone, the IDs read from the context and passed as attributes on each
+// call, and allocates less (the ID strings are cached). It costs 10 to 15
+// percent more than slog writing IDs prepared in advance, the floor for that
+// output, which no code reading the IDs from the context reaches: roughly
+// equal parts the extra handler in the chain, the two context lookups, and
+// checking each key against the denylist. BenchmarkHandlerRatio measures
+// all three side by side.
 package logx
