@@ -82,36 +82,40 @@ func (si *structInfo) field(key []byte) *jsonField {
 	return si.byFold[string(foldName(key))]
 }
 
+// fieldView is one struct field read as encoding/json reads it.
+type fieldView struct {
+	name   string       // the JSON member name: the tag's, else the Go name
+	tagged bool         // the name comes from the tag
+	opts   string       // the tag's options after the name
+	typ    reflect.Type // the field's type, an unnamed pointer dereferenced
+	hidden bool         // json:"-" or unexported: not part of the JSON document
+	inline bool         // an embedded struct without a name: its fields are promoted
+}
+
+// viewField reads sf with encoding/json's rules.
+func viewField(sf reflect.StructField) fieldView {
+	v := fieldView{name: sf.Name, typ: sf.Type}
+	if v.typ.Name() == "" && v.typ.Kind() == reflect.Pointer {
+		v.typ = v.typ.Elem()
+	}
+	tag := sf.Tag.Get("json")
+	if tag == "-" || !sf.IsExported() && (!sf.Anonymous || v.typ.Kind() != reflect.Struct) {
+		v.hidden = true
+		return v
+	}
+	name, opts, _ := strings.Cut(tag, ",")
+	v.opts = opts
+	if isValidTag(name) && name != "" {
+		v.name, v.tagged = name, true
+	}
+	v.inline = sf.Anonymous && !v.tagged && v.typ.Kind() == reflect.Struct
+	return v
+}
+
 // directField describes sf, the index-th field of its struct, as JSON sees it.
 func directField(sf reflect.StructField, index int) goField {
-	f := goField{index: index, name: sf.Name}
-	tag := sf.Tag.Get("json")
-	if tag == "-" {
-		f.hidden = true
-		return f
-	}
-	name, _, _ := strings.Cut(tag, ",")
-	if !isValidTag(name) {
-		name = ""
-	}
-	ft := sf.Type
-	if ft.Name() == "" && ft.Kind() == reflect.Pointer {
-		ft = ft.Elem()
-	}
-	switch {
-	case sf.Anonymous:
-		if !sf.IsExported() && ft.Kind() != reflect.Struct {
-			f.hidden = true
-		} else if name == "" && ft.Kind() == reflect.Struct {
-			f.inline = true
-		}
-	case !sf.IsExported():
-		f.hidden = true
-	}
-	if name != "" {
-		f.name = name
-	}
-	return f
+	v := viewField(sf)
+	return goField{index: index, name: v.name, inline: v.inline, hidden: v.hidden}
 }
 
 // typeFields returns the JSON members of the struct type t with
@@ -139,36 +143,23 @@ func typeFields(t reflect.Type) []jsonField {
 			visited[p.typ] = true
 			for i := range p.typ.NumField() {
 				sf := p.typ.Field(i)
-				if sf.Anonymous {
-					et := sf.Type
-					if et.Kind() == reflect.Pointer {
-						et = et.Elem()
-					}
-					if !sf.IsExported() && et.Kind() != reflect.Struct {
-						continue
-					}
-				} else if !sf.IsExported() {
+				v := viewField(sf)
+				if v.hidden {
 					continue
-				}
-				tag := sf.Tag.Get("json")
-				if tag == "-" {
-					continue
-				}
-				name, opts, _ := strings.Cut(tag, ",")
-				if !isValidTag(name) {
-					name = ""
 				}
 				index := make([]int, len(p.index)+1)
 				copy(index, p.index)
 				index[len(p.index)] = i
-
-				ft := sf.Type
-				if ft.Name() == "" && ft.Kind() == reflect.Pointer {
-					ft = ft.Elem()
+				if v.inline {
+					nextCount[v.typ]++
+					if nextCount[v.typ] == 1 {
+						next = append(next, pending{typ: v.typ, index: index})
+					}
+					continue
 				}
 				quoted := false
-				if hasOption(opts, "string") {
-					switch ft.Kind() {
+				if hasOption(v.opts, "string") {
+					switch v.typ.Kind() {
 					case reflect.Bool,
 						reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 						reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
@@ -177,22 +168,11 @@ func typeFields(t reflect.Type) []jsonField {
 						quoted = true
 					}
 				}
-				if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
-					tagged := name != ""
-					if name == "" {
-						name = sf.Name
-					}
-					fields = append(fields, jsonField{name: name, tagged: tagged, index: index, typ: sf.Type, quoted: quoted})
-					if count[p.typ] > 1 {
-						// Several embeddings of the same type at this depth:
-						// a duplicate makes the conflict visible below.
-						fields = append(fields, fields[len(fields)-1])
-					}
-					continue
-				}
-				nextCount[ft]++
-				if nextCount[ft] == 1 {
-					next = append(next, pending{typ: ft, index: index})
+				fields = append(fields, jsonField{name: v.name, tagged: v.tagged, index: index, typ: sf.Type, quoted: quoted})
+				if count[p.typ] > 1 {
+					// Several embeddings of the same type at this depth:
+					// a duplicate makes the conflict visible below.
+					fields = append(fields, fields[len(fields)-1])
 				}
 			}
 		}

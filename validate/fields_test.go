@@ -124,3 +124,35 @@ func TestTypeFieldsDominance(t *testing.T) {
 		checkDiagnoser(t, []byte(body), reflect.TypeFor[fieldsDominance]())
 	}
 }
+
+type FieldsNum int
+
+//lint:ignore U1000 an unexported embedded non-struct is what this tests
+type fieldsNum int
+
+type fieldsInner struct{ Z int }
+
+type fieldsEmbeds struct {
+	FieldsNum // an exported non-struct: a member of its own
+	//lint:ignore U1000 an unexported embedded non-struct is what this tests
+	fieldsNum              // an unexported non-struct: not in the document
+	fieldsInner            // an unexported struct: its Z is promoted
+	fieldsA     `json:"a"` // a tagged struct: a member named a, not promoted
+}
+
+func TestTypeFieldsEmbeddings(t *testing.T) {
+	t.Parallel()
+	typ := reflect.TypeFor[fieldsEmbeds]()
+	var names []string
+	for _, f := range typeFields(typ) {
+		names = append(names, f.name)
+	}
+	if want := []string{"FieldsNum", "Z", "a"}; !slices.Equal(names, want) {
+		t.Errorf("fields = %q, want %q", names, want)
+	}
+	for _, body := range []string{
+		`{"FieldsNum":1}`, `{"fieldsNum":1}`, `{"Z":1}`, `{"fieldsInner":{}}`, `{"a":{"x":1}}`, `{"x":1}`,
+	} {
+		checkDiagnoser(t, []byte(body), typ)
+	}
+}
