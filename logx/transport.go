@@ -27,8 +27,8 @@ type RoundTripper struct {
 	// used, because it does nothing until the program sets one.
 	Propagator propagation.TextMapPropagator
 
-	// RequestIDHeader is the header that carries the request ID. Empty means
-	// [HeaderRequestID].
+	// RequestIDHeader is the header that carries the request ID. Empty, or a
+	// string that is not a valid header name, means [HeaderRequestID].
 	RequestIDHeader string
 }
 
@@ -57,7 +57,7 @@ func (t *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	header := t.RequestIDHeader
-	if header == "" {
+	if !validHeaderName(header) {
 		header = HeaderRequestID
 	}
 	id := RequestID(ctx)

@@ -204,3 +204,17 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 var _ propagation.TextMapPropagator = headerPropagator{}
+
+func TestTransportInvalidHeaderNameFallsBack(t *testing.T) {
+	t.Parallel()
+	srv := echoServer(t)
+	client := &http.Client{Transport: &RoundTripper{RequestIDHeader: "X Request\nID"}}
+	req, err := http.NewRequestWithContext(WithRequestID(context.Background(), "req-1"), "GET", srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := do(t, client, req)
+	if got := resp.Header.Get("Echo-Request-Id"); got != "req-1" {
+		t.Errorf("server saw %s = %q, want the ID under the default header", HeaderRequestID, got)
+	}
+}
