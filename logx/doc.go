@@ -33,9 +33,11 @@
 // "dbpassword" is not redacted unless added to [HandlerOptions.RedactKeys].
 // [DefaultRedactKeys] lists the defaults.
 //
-// Redaction works on keys. A credential kept in a struct field is safe
-// when the field has type [Secret], which prints, marshals and logs as
-// [Redacted] whatever the path.
+// Redaction works on keys. A credential kept in an exported struct field is
+// safe when the field has type [Secret], which prints, marshals and logs as
+// [Redacted]; its documentation lists the two places fmt and encoding/json
+// do not consult it. A logger's group whose name is denylisted is redacted
+// whole, like a group attribute with that key.
 //
 // # Requests
 //

@@ -147,7 +147,7 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	add := st.attrs(&sc) // request_id, trace_id, span_id
 	if len(h.groups) > 0 || (r.NumAttrs() > 0 && h.needsRewrite(&r)) {
-		r = h.rebuild(r)
+		r = h.rebuild(r, st.id != "")
 	} else if r.NumAttrs() > inlineAttrs {
 		// The record's overflow slice may share its spare capacity with the
 		// caller's copy: Clone clips it, so that appending copies rather
@@ -187,13 +187,19 @@ func (h *handler) needsRewrite(r *slog.Record) bool {
 }
 
 // rebuild returns a new record with r's attributes rewritten and nested in
-// the open groups, together with the attributes added inside them.
-func (h *handler) rebuild(r slog.Record) slog.Record {
+// the open groups, together with the attributes added inside them. A group
+// whose name is denylisted is redacted whole, as a group attribute with that
+// key would be. With dropID, the request_id that Middleware adds to its
+// access line for handlers other than logx's is left out: this handler adds
+// its own.
+func (h *handler) rebuild(r slog.Record, dropID bool) slog.Record {
 	nr := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
 	m := h.cfg.m
 	if len(h.groups) == 0 {
 		r.Attrs(func(a slog.Attr) bool {
-			nr.AddAttrs(m.rewriteIfNeeded(a))
+			if !dropID || !isAccessID(a) {
+				nr.AddAttrs(m.rewriteIfNeeded(a))
+			}
 			return true
 		})
 		return nr
@@ -204,17 +210,19 @@ func (h *handler) rebuild(r slog.Record) slog.Record {
 	content := make([]slog.Attr, 0, len(h.gattrs[last])+r.NumAttrs())
 	content = append(content, h.gattrs[last]...)
 	r.Attrs(func(a slog.Attr) bool {
-		content = append(content, m.rewriteIfNeeded(a))
+		if !dropID || !isAccessID(a) {
+			content = append(content, m.rewriteIfNeeded(a))
+		}
 		return true
 	})
-	g := slog.Attr{Key: h.groups[last], Value: slog.GroupValue(content...)}
+	g := m.redactGroup(slog.Attr{Key: h.groups[last], Value: slog.GroupValue(content...)})
 	for i := last - 1; i >= 0; i-- {
 		outer := make([]slog.Attr, 0, len(h.gattrs[i])+1)
 		outer = append(outer, h.gattrs[i]...)
 		outer = append(outer, g)
 		// GroupValue drops empty groups, so a group left with nothing in
 		// it disappears, as the slog.Handler contract asks.
-		g = slog.Attr{Key: h.groups[i], Value: slog.GroupValue(outer...)}
+		g = m.redactGroup(slog.Attr{Key: h.groups[i], Value: slog.GroupValue(outer...)})
 	}
 	nr.AddAttrs(g)
 	return nr

@@ -20,10 +20,11 @@ const (
 	KeyPanic = "panic"
 	// KeyHijacked is added, true, when the handler took over the connection.
 	KeyHijacked = "hijacked"
-	// KeyAborted is added, true, when the handler aborted the response with
-	// panic(http.ErrAbortHandler), as httputil.ReverseProxy does when a
-	// client goes away mid-stream. net/http treats that as a silent abort, not
-	// a panic, and so does the access line.
+	// KeyAborted is added, true, when the handler abandoned the response:
+	// with panic(http.ErrAbortHandler), as httputil.ReverseProxy does when a
+	// client goes away mid-stream, or by ending its goroutine with
+	// runtime.Goexit. net/http treats either as a silent abort, not a panic,
+	// and so does the access line.
 	KeyAborted = "aborted"
 )
 
@@ -33,15 +34,17 @@ type ending uint8
 const (
 	endReturned ending = iota
 	endPanicked
-	endAborted // panic(http.ErrAbortHandler)
+	endAborted // panic(http.ErrAbortHandler) or runtime.Goexit
 )
 
 // MiddlewareOptions configures [Middleware]. A nil *MiddlewareOptions or the
 // zero value gives the defaults noted on each field.
 type MiddlewareOptions struct {
-	// Logger receives the access lines. Nil means slog.Default(). A logger
-	// from [New] or over [NewHandler] adds the request and trace IDs itself;
-	// for any other logger the middleware adds request_id to the line.
+	// Logger receives the access lines. Nil means slog.Default() at the time
+	// of each line. A logger from [New] or over [NewHandler] adds the
+	// request and trace IDs itself; for any other logger the middleware adds
+	// request_id to the line, in a form that a logx handler further down
+	// (behind a slog.MultiHandler, say) recognizes and does not repeat.
 	Logger *slog.Logger
 
 	// RequestIDHeader is the header that carries the request ID in and out.
@@ -75,8 +78,8 @@ type MiddlewareOptions struct {
 
 // middleware is the resolved configuration of one Middleware.
 type middleware struct {
-	logger     *slog.Logger
-	logxLogger bool // logger's handler adds request_id itself
+	logger     *slog.Logger // nil: slog.Default() at each line
+	logxLogger bool         // logger's handler adds request_id itself
 	header     string
 	ignoreIn   bool
 	newID      func() string
@@ -140,15 +143,14 @@ func newMiddleware(opts *MiddlewareOptions) *middleware {
 		skip:       opts.SkipAccessLog,
 		now:        time.Now,
 	}
-	if m.logger == nil {
-		m.logger = slog.Default()
+	if m.logger != nil {
+		_, m.logxLogger = m.logger.Handler().(*handler)
 	}
-	_, m.logxLogger = m.logger.Handler().(*handler)
 	if h := opts.RequestIDHeader; h != "" {
 		if validHeaderName(h) {
 			m.header = http.CanonicalHeaderKey(h)
 		} else {
-			m.logger.LogAttrs(context.Background(), slog.LevelWarn,
+			m.log().LogAttrs(context.Background(), slog.LevelWarn,
 				"logx: MiddlewareOptions.RequestIDHeader is not a valid header name; using "+HeaderRequestID,
 				slog.String("header", sanitizeForLog(h)))
 		}
@@ -160,6 +162,14 @@ func newMiddleware(opts *MiddlewareOptions) *middleware {
 		m.message = "http request"
 	}
 	return m
+}
+
+// log returns the logger to write to.
+func (m *middleware) log() *slog.Logger {
+	if m.logger != nil {
+		return m.logger
+	}
+	return slog.Default()
 }
 
 // validHeaderName reports whether s is an RFC 9110 token.
@@ -219,7 +229,9 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		v := recover()
 		if logIt {
 			end := endPanicked
-			if v == http.ErrAbortHandler {
+			// A nil v is runtime.Goexit: panic(nil) recovers as a
+			// *runtime.PanicNilError.
+			if v == http.ErrAbortHandler || v == nil {
 				end = endAborted
 			}
 			m.access(ctx, r, &s.rw, m.now().Sub(start), end)
@@ -252,12 +264,12 @@ func (m *middleware) access(ctx context.Context, r *http.Request, rw *responseWr
 	status := rw.status
 	switch {
 	case rw.wroteHeader:
+	case rw.hijacked:
+		status = 0 // nothing was sent through net/http
 	case panicked:
 		status = http.StatusInternalServerError
 	case end == endAborted:
 		status = 0 // the response was abandoned before its header
-	case rw.hijacked:
-		status = 0 // nothing was sent through net/http
 	default:
 		status = http.StatusOK
 	}
@@ -268,7 +280,12 @@ func (m *middleware) access(ctx context.Context, r *http.Request, rw *responseWr
 	case status >= 400 || end == endAborted:
 		level = slog.LevelWarn
 	}
-	if !m.logger.Enabled(ctx, level) {
+	logger, logxLogger := m.logger, m.logxLogger
+	if logger == nil {
+		logger = slog.Default()
+		_, logxLogger = logger.Handler().(*handler)
+	}
+	if !logger.Enabled(ctx, level) {
 		return
 	}
 	path := ""
@@ -295,11 +312,29 @@ func (m *middleware) access(ctx context.Context, r *http.Request, rw *responseWr
 		attrs[n] = slog.Bool(KeyHijacked, true)
 		n++
 	}
-	if !m.logxLogger {
-		attrs[n] = slog.String(KeyRequestID, RequestID(ctx))
+	if !logxLogger {
+		attrs[n] = slog.Any(KeyRequestID, accessID(RequestID(ctx)))
 		n++
 	}
-	m.logger.LogAttrs(ctx, level, m.message, attrs[:n]...)
+	logger.LogAttrs(ctx, level, m.message, attrs[:n]...)
+}
+
+// accessID is the request ID that Middleware adds to its access line when
+// the logger's handler is not logx's. It logs as the string, except that a
+// logx handler further down the chain, which adds request_id itself, leaves
+// it out.
+type accessID string
+
+// LogValue implements slog.LogValuer.
+func (id accessID) LogValue() slog.Value { return slog.StringValue(string(id)) }
+
+// isAccessID reports whether a is the request ID Middleware added.
+func isAccessID(a slog.Attr) bool {
+	if a.Key != KeyRequestID || a.Value.Kind() != slog.KindLogValuer {
+		return false
+	}
+	_, ok := a.Value.Any().(accessID)
+	return ok
 }
 
 // sanitizeForLog returns s if it is short printable ASCII, or a placeholder.

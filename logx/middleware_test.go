@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -634,5 +635,105 @@ func TestMiddlewareDisabledLevel(t *testing.T) {
 	mw(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/nf", nil))
 	if line := buf.only(t); line[KeyPath] != "/nf" {
 		t.Errorf("logged %v, want only the 404", line)
+	}
+}
+
+func TestMiddlewareNilLoggerUsesTheCurrentDefault(t *testing.T) {
+	// Not parallel: it replaces slog.Default.
+	old := slog.Default()
+	defer slog.SetDefault(old)
+	h := Middleware(nil)(http.NotFoundHandler())
+	buf := &syncBuffer{}
+	slog.SetDefault(New(buf, nil)) // set after the middleware was made
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/missing", nil))
+	line := buf.only(t)
+	if line["level"] != "WARN" || line[KeyStatus] != float64(404) || line[KeyRequestID] != rec.Header().Get(HeaderRequestID) {
+		t.Errorf("access line %v, want a structured WARN line with status 404 and the request ID", line)
+	}
+}
+
+func TestMiddlewareLogxHandlerBehindAnother(t *testing.T) {
+	t.Parallel()
+	logxOut, plainOut := &syncBuffer{}, &syncBuffer{}
+	logger := slog.New(slog.NewMultiHandler(
+		NewHandler(slog.NewJSONHandler(logxOut, nil), nil),
+		slog.NewJSONHandler(plainOut, nil),
+	))
+	mw, _ := newTestMiddleware(&MiddlewareOptions{Logger: logger})
+	rec := httptest.NewRecorder()
+	mw(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	id := rec.Header().Get(HeaderRequestID)
+	for name, out := range map[string]*syncBuffer{"logx": logxOut, "plain": plainOut} {
+		if n := strings.Count(out.String(), `"`+KeyRequestID+`"`); n != 1 {
+			t.Errorf("%s handler: request_id written %d times, want once:\n%s", name, n, out.String())
+		}
+		if line := out.only(t); line[KeyRequestID] != id {
+			t.Errorf("%s handler: request_id = %v, want %q", name, line[KeyRequestID], id)
+		}
+	}
+}
+
+func TestMiddlewareGoexitIsAnAbort(t *testing.T) {
+	t.Parallel()
+	mw, buf := newTestMiddleware(nil)
+	h := mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { runtime.Goexit() }))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/exit", nil))
+	}()
+	<-done
+	line := buf.only(t)
+	if line[KeyAborted] != true || line[KeyPanic] != nil || line["level"] != "WARN" || line[KeyStatus] != float64(0) {
+		t.Errorf("access line %v, want aborted=true, no panic, level WARN, status 0", line)
+	}
+}
+
+// hijackRecorder is a ResponseRecorder that can be hijacked, handing over
+// one end of a pipe whose other end is closed.
+type hijackRecorder struct{ *httptest.ResponseRecorder }
+
+func (hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	a, b := net.Pipe()
+	_ = b.Close()
+	return a, bufio.NewReadWriter(bufio.NewReader(a), bufio.NewWriter(a)), nil
+}
+
+func TestMiddlewareHijackedStatus(t *testing.T) {
+	t.Parallel()
+	hijack := func(w http.ResponseWriter) {
+		c, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		_ = c.Close()
+	}
+	for _, tt := range []struct {
+		name  string
+		after func(w http.ResponseWriter)
+		level string
+		panic any
+	}{
+		{"write after hijack", func(w http.ResponseWriter) { _, _ = w.Write([]byte("x")) }, "INFO", nil},
+		{"panic after hijack", func(http.ResponseWriter) { panic("boom") }, "ERROR", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mw, buf := newTestMiddleware(nil)
+			h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hijack(w)
+				tt.after(w)
+			}))
+			func() {
+				defer func() { _ = recover() }()
+				h.ServeHTTP(hijackRecorder{httptest.NewRecorder()}, httptest.NewRequest("GET", "/ws", nil))
+			}()
+			line := buf.only(t)
+			if line[KeyHijacked] != true || line[KeyStatus] != float64(0) || line["level"] != tt.level || line[KeyPanic] != tt.panic {
+				t.Errorf("access line %v, want hijacked=true, status 0, level %s, panic %v", line, tt.level, tt.panic)
+			}
+		})
 	}
 }

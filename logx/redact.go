@@ -212,6 +212,9 @@ func (m *matcher) rewriteIfNeeded(a slog.Attr) slog.Attr {
 
 func (m *matcher) rewriteDepth(a slog.Attr, depth int) slog.Attr {
 	if m.match(a.Key) {
+		if a.Value.Kind() == slog.KindGroup && len(a.Value.Group()) == 0 {
+			return a // an empty group, which handlers leave out
+		}
 		return slog.String(a.Key, Redacted)
 	}
 	v := a.Value.Resolve()
@@ -234,4 +237,14 @@ func (m *matcher) rewriteDepth(a slog.Attr, depth int) slog.Attr {
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(out...)}
 	}
 	return slog.Attr{Key: a.Key, Value: v}
+}
+
+// redactGroup returns g, a group built from a logger's WithGroup, with its
+// value replaced by [Redacted] if its name is denylisted and it holds
+// anything.
+func (m *matcher) redactGroup(g slog.Attr) slog.Attr {
+	if len(g.Value.Group()) > 0 && m.match(g.Key) {
+		return slog.String(g.Key, Redacted)
+	}
+	return g
 }

@@ -361,3 +361,38 @@ func TestDefaultRedactKeysIsACopy(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactionOfDenylistedGroupNames(t *testing.T) {
+	t.Parallel()
+	logger, buf := newTestLogger(nil)
+	// A group opened with WithGroup is redacted whole, as slog.Group is.
+	logger.Info("attr", slog.Group("credentials", "user", "bob", "value", "hunter2"))
+	logger.WithGroup("credentials").Info("record attrs", "user", "bob", "value", "hunter2")
+	logger.WithGroup("credentials").With("value", "hunter2").Info("WithAttrs")
+	logger.WithGroup("req").WithGroup("db_password").Info("nested", "v", "hunter2")
+	logger.WithGroup("req").With("id", 7).WithGroup("Cookies").Info("under a kept group", "v", "hunter2")
+	// Empty groups are left out, denylisted or not, as slog leaves them out.
+	logger.WithGroup("credentials").Info("empty group")
+	logger.With(slog.Group("credentials")).Info("empty group attr")
+
+	if strings.Contains(buf.String(), "hunter2") {
+		t.Fatalf("a secret under a denylisted group name leaked:\n%s", buf.String())
+	}
+	lines := buf.lines(t)
+	for _, i := range []int{0, 1, 2} {
+		if got := lines[i]["credentials"]; got != Redacted {
+			t.Errorf("%s: credentials = %v, want %q", lines[i]["msg"], got, Redacted)
+		}
+	}
+	if req, _ := lines[3]["req"].(map[string]any); req["db_password"] != Redacted {
+		t.Errorf("nested: req = %v, want db_password redacted", lines[3]["req"])
+	}
+	if req, _ := lines[4]["req"].(map[string]any); req["Cookies"] != Redacted || req["id"] != float64(7) {
+		t.Errorf("under a kept group: req = %v, want id 7 and Cookies redacted", lines[4]["req"])
+	}
+	for _, i := range []int{5, 6} {
+		if _, ok := lines[i]["credentials"]; ok {
+			t.Errorf("%s: an empty group was written: %v", lines[i]["msg"], lines[i])
+		}
+	}
+}

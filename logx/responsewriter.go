@@ -46,9 +46,9 @@ func (rw *responseWriter) WriteHeader(code int) {
 }
 
 // implicitOK records the 200 that net/http sends when the body starts before
-// any WriteHeader.
+// any WriteHeader. After a hijack net/http sends nothing.
 func (rw *responseWriter) implicitOK() {
-	if !rw.wroteHeader {
+	if !rw.wroteHeader && !rw.hijacked {
 		rw.status = http.StatusOK
 		rw.wroteHeader = true
 	}

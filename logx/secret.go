@@ -18,8 +18,17 @@ const Redacted = "[REDACTED]"
 // accident does not leak them. Reveal (or a conversion to string) returns the
 // value when it is really needed.
 //
-// Secret is a plain string type: its zero value is the empty secret, and it
-// is safe for concurrent use like any string.
+// Secret is a plain string type: its zero value is the empty secret, it
+// decodes from JSON like a string, and it is safe for concurrent use like any
+// string. It hides its value through its methods, so it is hidden wherever
+// fmt, encoding/json and slog call them: as a value, behind a pointer, in an
+// exported struct field, in slices and map values. Two places are out of
+// their reach, and there the string shows: an unexported struct field
+// printed by fmt (or by slog's text handler, which prints such structs with
+// fmt), because reflection cannot call methods there; and a map key in
+// encoding/json, which writes string keys as they are. Keep secrets in
+// exported fields. The verb %p, which fmt rejects for strings (go vet
+// reports its use), also prints the value in fmt's bad-verb form.
 type Secret string
 
 var (
