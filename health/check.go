@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,6 +76,9 @@ func (ch *Check) validate() error {
 		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '.' || b == '_' || b == '-') {
 			return fmt.Errorf("name has %q at byte %d; use ASCII letters, digits, '.', '_' or '-'", b, i)
 		}
+	}
+	if strings.Trim(ch.Name, ".") == "" {
+		return fmt.Errorf("name %q is only dots, a path segment no router serves", ch.Name)
 	}
 	if _, ok := endpointByName(ch.Name); ok {
 		return errors.New("name is reserved for a probe endpoint")

@@ -26,6 +26,8 @@ func TestAddRejectsBadChecks(t *testing.T) {
 		{"slash", Check{Name: "a/b", Func: pass}, `name has '/' at byte 1`},
 		{"long", Check{Name: strings.Repeat("a", 129), Func: pass}, "longer than 128"},
 		{"reserved", Check{Name: "readyz", Func: pass}, "reserved"},
+		{"dot", Check{Name: ".", Func: pass}, `name "." is only dots`},
+		{"dots", Check{Name: "..", Func: pass}, `name ".." is only dots`},
 		{"nil func", Check{Name: "x"}, `health: add check "x": nil Func`},
 		{"timeout", Check{Name: "x", Func: pass, Timeout: -1}, "negative Timeout"},
 		{"interval", Check{Name: "x", Func: pass, Interval: -time.Second}, "negative Interval"},

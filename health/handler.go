@@ -28,8 +28,9 @@ var _ http.Handler = (*handler)(nil)
 // The status code is 200 for pass and warn, 503 for fail. The body is
 // application/health+json unless the client asks for text: when the
 // Accept header rates text/plain (or text/*) above every JSON type
-// (application/health+json, application/json, application/*), or when it
-// names neither and the query has verbose. The text form is the one
+// (application/health+json, application/json, application/*), when it
+// refuses JSON with q=0 and does not refuse text, or when it names neither
+// and the query has verbose. The text form is the one
 // Kubernetes components serve: "ok" when passing, otherwise (or with
 // verbose) one line per check such as "[+]db ok" or
 // "[-]db failed: reason withheld", and a last line such as
@@ -99,12 +100,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := h.c
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "health: method "+r.Method+" not allowed, use GET or HEAD", http.StatusMethodNotAllowed)
+		httpError(w, "health: method "+r.Method+" not allowed, use GET or HEAD", http.StatusMethodNotAllowed)
 		return
 	}
 	ep, name, ok := route(r.URL.Path)
 	if !ok {
-		http.Error(w, "health: no probe at "+strconv.Quote(r.URL.Path), http.StatusNotFound)
+		httpError(w, "health: no probe at "+strconv.Quote(r.URL.Path), http.StatusNotFound)
 		return
 	}
 	p := ep.probe()
@@ -119,7 +120,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if only == nil {
-			http.Error(w, "health: no check "+strconv.Quote(name)+" in "+ep.String(), http.StatusNotFound)
+			httpError(w, "health: no check "+strconv.Quote(name)+" in "+ep.String(), http.StatusNotFound)
 			return
 		}
 	}
@@ -238,10 +239,18 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// httpError is http.Error for the handler's own 404 and 405 answers,
+// which are no more cacheable than its health answers.
+func httpError(w http.ResponseWriter, msg string, code int) {
+	w.Header()["Cache-Control"] = headerNoStore
+	http.Error(w, msg, code)
+}
+
 // wantsText decides the response format from the Accept header: text
 // when text/plain or text/* is rated above every JSON type, JSON when a
-// JSON type is rated at least as high, and when the header names
-// neither (absent, */*, a browser's text/html...), text only if the
+// JSON type is rated at least as high. A format named only with q=0 is
+// refused, so the other one is served (JSON if both are). When the header
+// names neither (absent, */*, a browser's text/html...), text only if the
 // query asked for verbose output. It does not allocate.
 func wantsText(accept string, verbose bool) bool {
 	textQ, jsonQ := -1.0, -1.0
@@ -277,6 +286,10 @@ func wantsText(accept string, verbose bool) bool {
 		return true
 	case jsonQ > 0:
 		return false
+	case textQ == 0: // refused, and JSON is not rated higher
+		return false
+	case jsonQ == 0: // refused, and text is not named
+		return true
 	default:
 		return verbose
 	}

@@ -74,6 +74,15 @@ func TestHandlerMethods(t *testing.T) {
 		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
 			t.Errorf("%s = %d Allow %q, want 405 Allow \"GET, HEAD\"", m, rec.Code, rec.Header().Get("Allow"))
 		}
+		if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", m, cc)
+		}
+	}
+	for _, path := range []string{"/nope", "/readyz/nope"} {
+		rec := serve(h, "GET", path, nil)
+		if rec.Code != http.StatusNotFound || rec.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s = %d Cache-Control %q, want 404 no-store", path, rec.Code, rec.Header().Get("Cache-Control"))
+		}
 	}
 	get := serve(h, "GET", "/readyz", nil)
 	head := serve(h, "HEAD", "/readyz", nil)
@@ -229,7 +238,10 @@ func TestNegotiation(t *testing.T) {
 		{"text/plain, application/json;q=0.5", false, true},
 		{"application/json;q=0.9, text/plain;q=1.0", false, true},
 		{"text/plain;q=0", false, false},
-		{"text/plain;q=0", true, true},
+		{"text/plain;q=0", true, false}, // refused: verbose cannot bring it back
+		{"application/json;q=0", false, true},
+		{"application/json;q=0", true, true},
+		{"text/plain;q=0, application/json;q=0", true, false},
 		{"text/plain;q=bogus, application/json", false, false},
 		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", false, false},
 		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", true, true},
