@@ -106,13 +106,19 @@ func (t *trackingWriter) Write(b []byte) (int, error) {
 func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 // ReadFrom implements io.ReaderFrom, keeping the underlying writer's fast path
-// (sendfile) for io.Copy and http.ServeContent.
+// (sendfile) for io.Copy and http.ServeContent. The response has started only
+// once a byte went out: a copy whose first read fails leaves it unstarted, so
+// the problem can still be written.
 func (t *trackingWriter) ReadFrom(src io.Reader) (int64, error) {
-	t.started = true
 	if rf, ok := t.ResponseWriter.(io.ReaderFrom); ok {
-		return rf.ReadFrom(src)
+		n, err := rf.ReadFrom(src)
+		if n > 0 {
+			t.started = true
+		}
+		return n, err
 	}
-	return io.Copy(writerOnly{t.ResponseWriter}, src)
+	// Through t.Write, which io.Copy calls only with bytes to write.
+	return io.Copy(writerOnly{t}, src)
 }
 
 // writerOnly hides every method but Write, so io.Copy does not call back

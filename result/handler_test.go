@@ -293,3 +293,76 @@ func TestServerErrorAfterWriteIsLoggedOnce(t *testing.T) {
 		t.Errorf("logged %d lines for one failure, want 1: %v", len(lines), lines)
 	}
 }
+
+// failingReader fails on its first read, before yielding a byte.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("source broke") }
+
+// A copy that fails before its first byte has sent nothing, so the problem
+// must still reach the client, whether the writer has ReadFrom (net/http's
+// does) or not.
+func TestFailedCopyBeforeFirstByteWritesProblem(t *testing.T) {
+	copyThenFail := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := io.Copy(w, failingReader{}); err != nil {
+			return UpstreamFailure("blobs", 0, err)
+		}
+		return nil
+	})
+	copyThenPanic := Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(w, failingReader{})
+		panic("after the copy")
+	}))
+	tests := []struct {
+		name   string
+		h      http.Handler
+		status int
+	}{
+		{"HandlerFunc", copyThenFail, http.StatusBadGateway},
+		{"Recover", copyThenPanic, http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"/server", func(t *testing.T) {
+			logs := captureDefault(t)
+			srv := httptest.NewServer(tt.h)
+			defer srv.Close()
+			resp, err := srv.Client().Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			srv.Client().CloseIdleConnections()
+			if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != ContentTypeProblem {
+				t.Errorf("got %d %q %q, want the %d problem", resp.StatusCode, resp.Header.Get("Content-Type"), body, tt.status)
+			}
+			if strings.Contains(logs.String(), "after its response started") || strings.Contains(logs.String(), `"response_started":true`) {
+				t.Errorf("logged as started: %s", logs)
+			}
+		})
+		t.Run(tt.name+"/plain", func(t *testing.T) {
+			_ = captureDefault(t)
+			w := &plainWriter{h: http.Header{}}
+			tt.h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			if w.code != tt.status || w.h.Get("Content-Type") != ContentTypeProblem {
+				t.Errorf("got %d %q, want the %d problem", w.code, w.h.Get("Content-Type"), tt.status)
+			}
+		})
+	}
+}
+
+// A copy that sent bytes before failing has started the response.
+func TestFailedCopyAfterFirstByteIsLogged(t *testing.T) {
+	logs := captureDefault(t)
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		_, err := io.Copy(w, io.MultiReader(io.LimitReader(strings.NewReader("partial"), 7), failingReader{}))
+		return UpstreamFailure("blobs", 0, err)
+	})
+	for _, w := range []http.ResponseWriter{&plainWriter{h: http.Header{}}, &readFromWriter{plainWriter: plainWriter{h: http.Header{}}}} {
+		logs.Reset()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		if !strings.Contains(logs.String(), "after its response started") {
+			t.Errorf("%T: logs = %s", w, logs)
+		}
+	}
+}
