@@ -20,6 +20,11 @@ import (
 //
 // Error matches by code: errors.Is(err, ErrNotFound) holds for every NOT_FOUND
 // error anywhere in err's chain, through %w wrapping and errors.Join.
+//
+// Every method is safe on a nil *Error, which can reach an error chain when a
+// function returns a nil *Error as an error (a bug in that function). A nil
+// *Error acts as a bare INTERNAL error: its code is CodeInternal, its status
+// 500, it matches no sentinel with errors.Is and it unwraps to nil.
 type Error struct {
 	// Code is the kind of failure. An empty code is treated as CodeInternal.
 	Code Code
@@ -188,24 +193,39 @@ func Timeout(cause error) *Error {
 	return &Error{Code: CodeTimeout, Message: "the operation timed out", Cause: cause}
 }
 
-// WithMessage returns a copy of e with a different client-safe message.
+// WithMessage returns a copy of e with a different client-safe message. On a
+// nil e it returns a new INTERNAL error with that message.
 func (e *Error) WithMessage(message string) *Error {
-	c := *e
+	c := e.clone()
 	c.Message = message
-	return &c
+	return c
 }
 
-// WithCause returns a copy of e with cause as its internal cause.
+// WithCause returns a copy of e with cause as its internal cause. On a nil e
+// it returns a new INTERNAL error with that cause.
 func (e *Error) WithCause(cause error) *Error {
-	c := *e
+	c := e.clone()
 	c.Cause = cause
+	return c
+}
+
+// clone returns a copy of e, or a bare INTERNAL error for a nil e.
+func (e *Error) clone() *Error {
+	if e == nil {
+		return &Error{Code: CodeInternal}
+	}
+	c := *e
 	return &c
 }
 
 // Error returns the code, the message and the cause, for logs and developers,
 // such as "NOT_FOUND: project not found". A client never sees this text: a
-// problem response shows only Message.
+// problem response shows only Message. A nil *Error says so:
+// "INTERNAL: nil *result.Error".
 func (e *Error) Error() string {
+	if e == nil {
+		return string(CodeInternal) + ": nil *result.Error"
+	}
 	var b strings.Builder
 	b.WriteString(string(e.code()))
 	if e.Message != "" {
@@ -224,17 +244,23 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the internal cause.
-func (e *Error) Unwrap() error { return e.Cause }
-
-// Is reports whether target is an *Error with the same code, which makes the
-// per-code sentinels (ErrNotFound …) work with errors.Is.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.code() == e.code()
+// Unwrap returns the internal cause, or nil for a nil e.
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Cause
 }
 
-// HTTPStatus returns the HTTP status of e's code.
+// Is reports whether target is an *Error with the same code, which makes the
+// per-code sentinels (ErrNotFound …) work with errors.Is. It is false when e or
+// target is a nil *Error: a nil *Error has no code to match by.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t != nil && e != nil && t.code() == e.code()
+}
+
+// HTTPStatus returns the HTTP status of e's code (500 for a nil e).
 func (e *Error) HTTPStatus() int { return e.code().HTTPStatus() }
 
 // Retryable reports whether retrying might succeed: the code is retryable
@@ -249,8 +275,14 @@ func (e *Error) Retryable() bool {
 	return c.Retryable()
 }
 
-// RetryAfter returns how long to wait before trying again, or 0 if e says nothing.
-func (e *Error) RetryAfter() time.Duration { return e.After }
+// RetryAfter returns how long to wait before trying again, or 0 if e says
+// nothing or is nil.
+func (e *Error) RetryAfter() time.Duration {
+	if e == nil {
+		return 0
+	}
+	return e.After
+}
 
 // LogValue renders e for log/slog as a group with the code, the message, each
 // detail that is set, and the cause's text. The cause is logged here, never
@@ -299,14 +331,16 @@ func (e *Error) LogValue() slog.Value {
 }
 
 func (e *Error) code() Code {
-	if e.Code == "" {
+	if e == nil || e.Code == "" {
 		return CodeInternal
 	}
 	return e.Code
 }
 
-// find returns the first *Error in err's chain, in the depth-first order
-// errors.As uses. It allocates nothing for plain %w chains and errors.Join.
+// find returns the first non-nil *Error in err's chain, in the depth-first
+// order errors.As uses; a nil *Error (which unwraps to nothing) ends its
+// branch of the chain. It allocates nothing for plain %w chains and
+// errors.Join.
 func find(err error) *Error {
 	for err != nil {
 		if e, ok := err.(*Error); ok {
@@ -340,6 +374,11 @@ func find(err error) *Error {
 // error that matches context.DeadlineExceeded (an http.Client timeout
 // included) and CodeCanceled for context.Canceled; and
 // CodeInternal for anything else.
+//
+// A nil *Error in the chain has no code and is passed over, as As passes over
+// it: errors.Join(nilErr, NotFound(…)) is NOT_FOUND. A chain with nothing
+// else to go on, such as a nil *Error returned as an error, is CodeInternal,
+// the code of a bug.
 func CodeOf(err error) Code {
 	if err == nil {
 		return ""
@@ -359,5 +398,7 @@ func CodeOf(err error) Code {
 }
 
 // As returns the first *Error in err's chain, or nil if there is none. It is
-// errors.As for *Error, without the pointer variable.
+// errors.As for *Error, without the pointer variable, except that it never
+// returns a nil *Error found in the chain: it looks past one to the rest of an
+// errors.Join, and returns nil if nothing else is there.
 func As(err error) *Error { return find(err) }

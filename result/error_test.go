@@ -289,3 +289,61 @@ func TestCodeOfIsMethod(t *testing.T) {
 		t.Errorf("CodeOf through an Is method allocates %v times, want 0", n)
 	}
 }
+
+// A nil *Error returned as an error is a caller's bug; it must not make the
+// standard library or this package panic.
+func TestNilError(t *testing.T) {
+	var nilErr *Error
+	var other *otherError
+	tests := []struct {
+		name string
+		f    func() any
+		want any
+	}{
+		{"errors.Is(NotFound, nil *Error)", func() any { return errors.Is(NotFound("a", "1"), nilErr) }, false},
+		{"errors.Is(nil *Error, ErrNotFound)", func() any { return errors.Is(nilErr, ErrNotFound) }, false},
+		{"errors.Is(nil *Error, ErrInternal)", func() any { return errors.Is(nilErr, ErrInternal) }, false},
+		{"errors.Is(wrapped nil *Error, context.Canceled)", func() any { return errors.Is(fmt.Errorf("w: %w", nilErr), context.Canceled) }, false},
+		{"errors.As(wrapped nil *Error, other type)", func() any { return errors.As(fmt.Errorf("w: %w", nilErr), &other) }, false},
+		{"CodeOf(nil *Error)", func() any { return CodeOf(nilErr) }, CodeInternal},
+		{"CodeOf(wrapped nil *Error)", func() any { return CodeOf(fmt.Errorf("w: %w", nilErr)) }, CodeInternal},
+		{"CodeOf(join nil *Error, NotFound)", func() any { return CodeOf(errors.Join(nilErr, NotFound("a", "1"))) }, CodeNotFound},
+		{"CodeOf(join nil *Error, context.Canceled)", func() any { return CodeOf(errors.Join(nilErr, context.Canceled)) }, CodeCanceled},
+		{"As(wrapped nil *Error) is nil", func() any { return As(fmt.Errorf("w: %w", nilErr)) == nil }, true},
+		{"Error", func() any { return nilErr.Error() }, "INTERNAL: nil *result.Error"},
+		{"Unwrap", func() any { return nilErr.Unwrap() == nil }, true},
+		{"HTTPStatus", func() any { return nilErr.HTTPStatus() }, 500},
+		{"Retryable", func() any { return nilErr.Retryable() }, false},
+		{"RetryAfter", func() any { return nilErr.RetryAfter() }, time.Duration(0)},
+		{"WithMessage", func() any { return nilErr.WithMessage("m").Error() }, "INTERNAL: m"},
+		{"WithCause", func() any { return nilErr.WithCause(errors.New("c")).Error() }, "INTERNAL: c"},
+		{"LogValue", func() any { return nilErr.LogValue().String() }, "<nil>"},
+		{"fmt", func() any { return fmt.Sprintf("%v", error(nilErr)) }, "INTERNAL: nil *result.Error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if v := recover(); v != nil {
+					t.Fatalf("panic: %v", v)
+				}
+			}()
+			if got := tt.f(); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+type otherError struct{}
+
+func (*otherError) Error() string { return "other" }
+
+// A handler that returns a nil *Error gets a 500 INTERNAL problem.
+func TestWriteProblemNilError(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteProblem(rec, nil, fmt.Errorf("w: %w", (*Error)(nil)))
+	var p Problem
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != 500 || p.Code != CodeInternal {
+		t.Errorf("got %d %+v (%v), want a 500 INTERNAL problem", rec.Code, p, err)
+	}
+}
