@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -44,17 +45,20 @@ type Policy struct {
 	// ceiling of the n-th delay is InitialDelay × Multiplierⁿ⁻¹, capped at
 	// MaxDelay, and the delay is drawn uniformly from [0, ceiling]. Zero
 	// means the default (100ms, 10s, 2); a MaxDelay below 100ms also lowers
-	// the default InitialDelay to it. Multiplier must be at least 1.
+	// the default InitialDelay to it. Multiplier must be finite and at
+	// least 1, and InitialDelay must not exceed MaxDelay when both are set.
 	InitialDelay time.Duration
 	MaxDelay     time.Duration
 	Multiplier   float64
 
 	// Schedule, if set, makes the schedule for one call of Do, replacing the
-	// default one (InitialDelay, MaxDelay and Multiplier are then unused):
-	// for example a backoff.ConstantBackOff, or a backoff.ExponentialBackOff
-	// with other parameters. It is called once per call of Do, after the
-	// first failure, and must return a fresh BackOff each time. A BackOff
-	// that returns backoff.Stop ends the loop with ReasonExhausted.
+	// default one: for example a backoff.ConstantBackOff, or a
+	// backoff.ExponentialBackOff with other parameters. InitialDelay,
+	// MaxDelay and Multiplier are then unused, and Validate does not check
+	// them. Schedule is called once per call of Do, after the first
+	// failure, and must return a fresh BackOff each time; a nil BackOff
+	// means the zero Policy's default schedule. A BackOff that returns
+	// backoff.Stop ends the loop with ReasonExhausted.
 	Schedule func() backoff.BackOff
 
 	// MaxRetryAfter bounds the delay an error can ask for through a
@@ -124,27 +128,39 @@ func (p Policy) Validate() error { return p.validate() }
 func (p *Policy) validate() error {
 	// One cheap test for the common case, so that every call can afford it.
 	if p.InitialDelay >= 0 && p.MaxDelay >= 0 && p.MaxRetryAfter >= 0 && p.AttemptTimeout >= 0 &&
-		(p.Multiplier == 0 || p.Multiplier >= 1) &&
+		(p.Multiplier == 0 || (p.Multiplier >= 1 && p.Multiplier <= math.MaxFloat64)) &&
 		(p.InitialDelay == 0 || p.MaxDelay == 0 || p.InitialDelay <= p.MaxDelay) {
 		return nil
 	}
+	// With a Schedule, the fields of the default schedule are unused.
+	shape := p.Schedule == nil
 	for _, f := range [...]struct {
 		name string
 		d    time.Duration
+		used bool
 	}{
-		{"InitialDelay", p.InitialDelay},
-		{"MaxDelay", p.MaxDelay},
-		{"MaxRetryAfter", p.MaxRetryAfter},
-		{"AttemptTimeout", p.AttemptTimeout},
+		{"InitialDelay", p.InitialDelay, shape},
+		{"MaxDelay", p.MaxDelay, shape},
+		{"MaxRetryAfter", p.MaxRetryAfter, true},
+		{"AttemptTimeout", p.AttemptTimeout, true},
 	} {
-		if f.d < 0 {
+		if f.used && f.d < 0 {
 			return fmt.Errorf("retry: invalid Policy: %s is negative (%v)", f.name, f.d)
 		}
 	}
-	if p.Multiplier != 0 && !(p.Multiplier >= 1) {
+	switch {
+	case !shape || p.Multiplier == 0:
+	case math.IsNaN(p.Multiplier):
+		return errors.New("retry: invalid Policy: Multiplier is not a number (NaN)")
+	case p.Multiplier < 1:
 		return fmt.Errorf("retry: invalid Policy: Multiplier %v is below 1", p.Multiplier)
+	case math.IsInf(p.Multiplier, 1):
+		return errors.New("retry: invalid Policy: Multiplier is infinite; it must be finite")
 	}
-	return fmt.Errorf("retry: invalid Policy: InitialDelay %v is above MaxDelay %v", p.InitialDelay, p.MaxDelay)
+	if shape && p.InitialDelay != 0 && p.MaxDelay != 0 && p.InitialDelay > p.MaxDelay {
+		return fmt.Errorf("retry: invalid Policy: InitialDelay %v is above MaxDelay %v", p.InitialDelay, p.MaxDelay)
+	}
+	return nil
 }
 
 // maxAttempts returns the attempt limit, 0 meaning none.
@@ -172,6 +188,8 @@ func (p *Policy) newSchedule() backoff.BackOff {
 			b.Reset()
 			return b
 		}
+		// The shape fields are unused (and unvalidated) with a Schedule.
+		return newFullJitter(DefaultInitialDelay, DefaultMaxDelay, DefaultMultiplier)
 	}
 	maxDelay := p.MaxDelay
 	if maxDelay == 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -376,6 +377,10 @@ func TestDoInvalidPolicy(t *testing.T) {
 		{Policy{Multiplier: 0.5}, "Multiplier 0.5 is below 1"},
 		{Policy{Multiplier: -2}, "Multiplier -2 is below 1"},
 		{Policy{InitialDelay: 2 * time.Second, MaxDelay: time.Second}, "InitialDelay 2s is above MaxDelay 1s"},
+		{Policy{Multiplier: math.NaN()}, "Multiplier is not a number (NaN)"},
+		{Policy{Multiplier: math.Inf(1)}, "Multiplier is infinite; it must be finite"},
+		{Policy{Multiplier: math.Inf(-1)}, "Multiplier -Inf is below 1"},
+		{Policy{MaxRetryAfter: -1, Schedule: zeroSchedule}, "MaxRetryAfter is negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -396,6 +401,44 @@ func TestDoInvalidPolicy(t *testing.T) {
 		if err := p.Validate(); err != nil {
 			t.Errorf("Validate(%+v) = %v, want nil", p, err)
 		}
+	}
+}
+
+func zeroSchedule() backoff.BackOff { return &backoff.ZeroBackOff{} }
+
+// With a Schedule, the fields of the default schedule are unused, so they
+// are not validated either.
+func TestDoScheduleIgnoresDefaultScheduleFields(t *testing.T) {
+	for _, p := range []Policy{
+		{InitialDelay: time.Second, MaxDelay: time.Millisecond},
+		{InitialDelay: -1, MaxDelay: -1},
+		{Multiplier: 0.5},
+		{Multiplier: math.NaN()},
+		{Multiplier: math.Inf(1)},
+	} {
+		p.Schedule = zeroSchedule
+		p.Logger = quiet
+		if err := p.Validate(); err != nil {
+			t.Errorf("Validate(%+v) = %v, want nil", p, err)
+		}
+		op, calls := failing(errors.New("boom"))
+		if err := Do(context.Background(), p, op); err != nil || *calls != 2 {
+			t.Errorf("Do = %v after %d calls, want nil after 2", err, *calls)
+		}
+	}
+	// A Schedule that returns nil gets the default schedule, still without
+	// reading the unused fields.
+	clock := newAutoClock()
+	p := Policy{Clock: clock, Logger: quiet, MaxAttempts: 3, InitialDelay: -1, Multiplier: math.NaN(),
+		Schedule: func() backoff.BackOff { return nil }}
+	_ = Do(context.Background(), p, func(context.Context) error { return errors.New("boom") })
+	for i, d := range clock.Delays() {
+		if ceiling := DefaultInitialDelay << i; d < 0 || d > ceiling {
+			t.Errorf("delay %d = %v, want within [0, %v]", i+1, d, ceiling)
+		}
+	}
+	if n := len(clock.Delays()); n != 2 {
+		t.Errorf("%d delays, want 2", n)
 	}
 }
 
