@@ -41,7 +41,8 @@ type Problem struct {
 	// Errors lists field violations (VALIDATION).
 	Errors []Violation `json:"errors,omitempty"`
 	// RetryAfter is the number of seconds to wait before trying again, as in
-	// the Retry-After header.
+	// the Retry-After header. WriteProblem rounds the error's delay up to whole
+	// seconds and caps it at MaxRetryAfter.
 	RetryAfter int64 `json:"retry_after,omitempty"`
 	// Limit is the limit that was exceeded (bytes, for PAYLOAD_TOO_LARGE).
 	Limit int64 `json:"limit,omitempty"`
@@ -83,9 +84,14 @@ func problemFor(err error) Problem {
 	return p
 }
 
-// retryAfterSeconds rounds d up to whole seconds, as Retry-After counts them:
-// rounding down would invite the client back too early.
+// retryAfterSeconds rounds d up to whole seconds, as Retry-After counts them
+// (rounding down would invite the client back too early), and caps it at
+// MaxRetryAfter, the most FromResponse accepts from an upstream.
 func retryAfterSeconds(d time.Duration) int64 {
+	if d >= MaxRetryAfter {
+		return int64(MaxRetryAfter / time.Second)
+	}
+	// d < MaxRetryAfter, so adding under a second cannot overflow.
 	return int64((d + time.Second - 1) / time.Second)
 }
 
@@ -99,7 +105,8 @@ func retryAfterSeconds(d time.Duration) int64 {
 // The body carries the request path as instance, the request ID from the
 // response's X-Request-ID header (set by logx's middleware), field violations
 // as errors, and for a delay hint both a retry_after member and a Retry-After
-// header. WriteProblem does nothing when err is nil, and r may be nil.
+// header, in whole seconds rounded up and capped at MaxRetryAfter (one hour).
+// WriteProblem does nothing when err is nil, and r may be nil.
 //
 // WriteProblem must be called before anything else is written to w; HandlerFunc
 // and Recover take care of that.

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -98,6 +100,40 @@ func TestWriteProblemGolden(t *testing.T) {
 				t.Errorf("body differs from %s\ngot:\n%s\nwant:\n%s", golden, pretty.Bytes(), want)
 			}
 		})
+	}
+}
+
+// The delay sent is whole seconds rounded up, at most MaxRetryAfter, and
+// never overflows, however long the error asks for.
+func TestWriteProblemRetryAfterBounds(t *testing.T) {
+	tests := []struct {
+		after time.Duration
+		want  int64
+	}{
+		{time.Nanosecond, 1},
+		{time.Second, 1},
+		{time.Second + 1, 2},
+		{MaxRetryAfter - time.Second + 1, int64(MaxRetryAfter / time.Second)},
+		{MaxRetryAfter, int64(MaxRetryAfter / time.Second)},
+		{MaxRetryAfter + 1, int64(MaxRetryAfter / time.Second)},
+		{48 * time.Hour, int64(MaxRetryAfter / time.Second)},
+		{time.Duration(math.MaxInt64), int64(MaxRetryAfter / time.Second)},
+		{time.Duration(math.MaxInt64 - 1), int64(MaxRetryAfter / time.Second)},
+	}
+	for _, tt := range tests {
+		for _, err := range []*Error{RateLimited(tt.after), Unavailable("", tt.after)} {
+			rec := httptest.NewRecorder()
+			WriteProblem(rec, nil, err)
+			var p Problem
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+				t.Fatal(err)
+			}
+			want := strconv.FormatInt(tt.want, 10)
+			if p.RetryAfter != tt.want || rec.Header().Get("Retry-After") != want {
+				t.Errorf("%s after %v: retry_after %d, Retry-After %q; want %s",
+					err.Code, tt.after, p.RetryAfter, rec.Header().Get("Retry-After"), want)
+			}
+		}
 	}
 }
 
