@@ -246,16 +246,17 @@ func Do(ctx context.Context, p Policy, op func(context.Context) error) error {
 
 // DoValue is Do for an operation that returns a value. It returns the value
 // of the attempt that succeeded, or, with the *Error, whatever the last
-// attempt returned alongside its error (usually the zero value).
+// attempt returned alongside its error (usually the zero value), including
+// when the context ends during the wait that follows that attempt.
 func DoValue[T any](ctx context.Context, p Policy, op func(context.Context) (T, error)) (T, error) {
 	return run(ctx, &p, op, nil)
 }
 
 // hooks adapt the loop for Transport.
 type hooks[T any] struct {
-	// discard releases a failed attempt's value that will not be returned
-	// because another attempt follows (Transport drains and closes the
-	// response).
+	// discard releases a failed attempt's value before the wait for the
+	// next attempt (Transport drains and closes the response); if the wait
+	// ends the loop, the zero value is returned in its place.
 	discard func(T)
 }
 
@@ -360,10 +361,12 @@ func retryAfterFailure[T any](ctx context.Context, p *Policy, op func(context.Co
 		}
 
 		if h != nil && h.discard != nil {
+			// The released value must not be returned if the wait ends
+			// the loop; otherwise v stays the last attempt's.
 			h.discard(v)
+			var zero T
+			v = zero
 		}
-		var zero T
-		v = zero
 		observeRetry(ctx, p, Attempt{Number: n, Err: err, Delay: delay, Elapsed: now.Sub(start)}, maxAttempts)
 
 		waited = true

@@ -365,6 +365,37 @@ func TestDoValue(t *testing.T) {
 	}
 }
 
+// DoValue returns the last attempt's value with the error however the loop
+// ends, a context cancelled during the wait included.
+func TestDoValueLastValue(t *testing.T) {
+	op := func(context.Context) (int, error) { return 42, errors.New("boom") }
+
+	p := testPolicy(newAutoClock())
+	p.MaxAttempts = 2
+	if v, err := DoValue(context.Background(), p, op); v != 42 || asError(t, err).Reason != ReasonExhausted {
+		t.Errorf("exhausted: DoValue = %d, %v; want 42 and ReasonExhausted", v, err)
+	}
+
+	clock := newManualClock()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type out struct {
+		v   int
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		v, err := DoValue(ctx, testPolicy(clock), op)
+		done <- out{v, err}
+	}()
+	<-clock.made // the loop waits after the first attempt
+	cancel()
+	o := <-done
+	if o.v != 42 || asError(t, o.err).Reason != ReasonContext {
+		t.Errorf("cancelled mid-wait: DoValue = %d, %v; want 42 and ReasonContext", o.v, o.err)
+	}
+}
+
 func TestDoInvalidPolicy(t *testing.T) {
 	tests := []struct {
 		p    Policy
