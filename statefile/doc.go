@@ -45,6 +45,14 @@
 //	path.corrupt        a state file that failed verification, moved aside by the next save
 //	path.tmp-<hex>      a generation being written (removed by the next Open after a crash)
 //
+// path is the real file: Open follows the symbolic links of the path it is
+// given and of its directories (File.Path returns the result), so the files
+// above lie beside the link's target, a process opening the link and one
+// opening the target contend for the same lock, and a save replaces the
+// target, leaving the link in place. A link whose target does not exist yet
+// is followed too, and the first save creates the target. ReadRuns resolves
+// its path the same way.
+//
 // The state file is JSON meant to be read with jq:
 //
 //	{

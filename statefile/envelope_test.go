@@ -92,7 +92,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 }
 
 func TestOpenAcceptsAnyLayoutOfAValidFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	state := `{"counter":12}`
 	doc := `{"state":` + state + `,` + "\n" + `"checksum":"` + checksum([]byte(state)) + `","generation":3,` +
 		`"schema_version":1,"format":"harden.statefile/v1","note":"edited by hand"}`
@@ -104,7 +104,7 @@ func TestOpenAcceptsAnyLayoutOfAValidFile(t *testing.T) {
 }
 
 func TestOpenRejectsInvalidStateWithMatchingChecksum(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	writeGen(t, path+".bak", 1, 1, 1)
 	bad := []byte(`{"counter":2}, "extra": 1`) // not one JSON value
 	data, err := encodeEnvelope(1, 2, time.Now(), nil, bad)

@@ -31,7 +31,7 @@ func TestSaveFailuresKeepPreviousState(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.op, func(t *testing.T) {
-			dir := t.TempDir()
+			dir := tempDir(t)
 			path := filepath.Join(dir, "state.json")
 			ffs := &faultFS{}
 			opts := quietOptions()
@@ -105,7 +105,7 @@ func TestSaveFailuresKeepPreviousState(t *testing.T) {
 // made by rename (no hard links) and whose final rename then failed: only
 // the backup exists, and the next Open must load it.
 func TestFailedLinkFallbackKeepsState(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	ffs := &faultFS{}
 	opts := quietOptions()
 	opts.fsys = ffs
@@ -142,7 +142,7 @@ func TestFailedLinkFallbackKeepsState(t *testing.T) {
 
 func TestFinishRecordFailures(t *testing.T) {
 	t.Run("summary log write fails", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "state.json")
+		path := filepath.Join(tempDir(t), "state.json")
 		ffs := &faultFS{}
 		opts := quietOptions()
 		opts.fsys = ffs
@@ -165,7 +165,7 @@ func TestFinishRecordFailures(t *testing.T) {
 		}
 	})
 	t.Run("state save fails after the log line", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "state.json")
+		path := filepath.Join(tempDir(t), "state.json")
 		ffs := &faultFS{}
 		opts := quietOptions()
 		opts.fsys = ffs

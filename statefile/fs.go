@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -179,4 +180,58 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// maxLinkHops bounds how many dangling symbolic links resolvePath follows,
+// so that a chain of links cannot keep it busy forever.
+const maxLinkHops = 40
+
+// resolvePath returns the absolute path of the file that path names, with
+// the symbolic links of the file and of its directories followed, so that
+// every file derived from it (the lock, the backup, the summary log, the
+// temporary files) lies beside the real file. A file that does not exist
+// yet is resolved through its directory. A symbolic link whose target does
+// not exist yet is followed to the target (a relative target is relative
+// to the link's directory), so the first save creates the target and the
+// link stays a link. When the directory does not exist, the absolute path
+// is returned as it is, for the step that needs the directory to report.
+func resolvePath(path string) (string, error) {
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	for range maxLinkHops {
+		real, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			return real, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("resolve symbolic links: %w", err)
+		}
+		// The file (or its directory) does not exist, or it is a link to
+		// a file that does not exist.
+		dir, base := filepath.Split(p)
+		realDir, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return p, nil
+			}
+			return "", fmt.Errorf("resolve symbolic links: %w", err)
+		}
+		p = filepath.Join(realDir, base)
+		target, err := os.Readlink(p)
+		if err != nil {
+			return p, nil // not a link: a file still to be created
+		}
+		switch {
+		case filepath.IsAbs(target):
+		case target != "" && os.IsPathSeparator(target[0]):
+			// Rooted but without a volume (Windows): on the link's volume.
+			target = filepath.VolumeName(realDir) + target
+		default:
+			target = filepath.Join(realDir, target)
+		}
+		p = filepath.Clean(target)
+	}
+	return "", fmt.Errorf("resolve symbolic links: more than %d links to follow from %s", maxLinkHops, path)
 }

@@ -68,6 +68,19 @@ func (h captureHandler) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
+// tempDir returns a new temporary directory with its symbolic links
+// resolved (on macOS the temporary directory lies behind /var ->
+// /private/var), so that the paths a test builds in it are the paths Open
+// resolves them to.
+func tempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // quietOptions returns options that log nowhere.
 func quietOptions() *Options {
 	return &Options{Logger: slog.New(slog.DiscardHandler)}

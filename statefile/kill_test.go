@@ -22,7 +22,7 @@ func TestKillDuringSaves(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, seed>>7))
 	t.Logf("seed %d", seed)
 
-	dir := t.TempDir()
+	dir := tempDir(t)
 	path := filepath.Join(dir, "state.json")
 	var knownGen uint64
 	var knownCounter int

@@ -12,7 +12,7 @@ import (
 )
 
 func TestSecondOpenIsLocked(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)
 	host, _ := os.Hostname()
 
@@ -48,7 +48,7 @@ func TestSecondOpenIsLocked(t *testing.T) {
 
 func TestLockFileRecordsHolderAndRun(t *testing.T) {
 	clock := newFakeClock()
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	opts := quietOptions()
 	opts.Now = clock.Now
 	f := openT[testState](t, path, opts)
@@ -98,7 +98,7 @@ func (w *lockWaiter) wait(ctx context.Context, d time.Duration) error {
 }
 
 func TestLockTimeoutWaitsForRelease(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	holder := openT[testState](t, path, nil)
 	setCounter(t, holder, 5)
 
@@ -132,7 +132,7 @@ func TestLockTimeoutWaitsForRelease(t *testing.T) {
 }
 
 func TestLockTimeoutExpires(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	openT[testState](t, path, nil)
 
 	w := &lockWaiter{clock: newFakeClock()}
@@ -162,7 +162,7 @@ func TestLockTimeoutExpires(t *testing.T) {
 }
 
 func TestOpenContextCanceledWhileWaiting(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	openT[testState](t, path, nil)
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -188,7 +188,7 @@ func TestLockedErrorWithUnknownHolder(t *testing.T) {
 }
 
 func TestReadHolderRetriesAnEmptyRecord(t *testing.T) {
-	lockPath := filepath.Join(t.TempDir(), "s.lock")
+	lockPath := filepath.Join(tempDir(t), "s.lock")
 	os.WriteFile(lockPath, nil, 0o600)
 	calls := 0
 	wait := func(context.Context, time.Duration) error {
@@ -212,7 +212,7 @@ func TestReadHolderRetriesAnEmptyRecord(t *testing.T) {
 // LockTimeout is real time even when Options.Now is a fixed clock, as in
 // reproducible output: a wait timed by Now would never end.
 func TestLockTimeoutIgnoresOptionsNow(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	openT[testState](t, path, nil)
 
 	opts := quietOptions()

@@ -19,7 +19,7 @@ func TestFilePermissions(t *testing.T) {
 		{0, 0o600},
 		{0o640, 0o640},
 	} {
-		path := filepath.Join(t.TempDir(), "state.json")
+		path := filepath.Join(tempDir(t), "state.json")
 		opts := quietOptions()
 		opts.Perm = tc.perm
 		f := openT[testState](t, path, opts)

@@ -154,7 +154,7 @@ func (c *child) rest() []string {
 func TestRacingOpensOneWins(t *testing.T) {
 	host, _ := os.Hostname()
 	for round := range 3 {
-		path := filepath.Join(t.TempDir(), "state.json")
+		path := filepath.Join(tempDir(t), "state.json")
 		a, b := startChild(t, "race", path), startChild(t, "race", path)
 		for _, c := range []*child{a, b} {
 			if line := c.next(t); line != "ready" {

@@ -27,7 +27,7 @@ func findLog(recs []logRecord, level slog.Level, substr string) (logRecord, bool
 func TestRunSucceeded(t *testing.T) {
 	clock := newFakeClock()
 	logger, logs := newCapture()
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, &Options{Logger: logger, Now: clock.Now})
 	setCounter(t, f, 1)
 
@@ -95,7 +95,7 @@ func TestRunSucceeded(t *testing.T) {
 
 func TestRunPartialKeepsFirstFailures(t *testing.T) {
 	logger, logs := newCapture()
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, &Options{Logger: logger, MaxItemFailures: 2})
 	run, err := f.Begin(t.Context())
 	if err != nil {
@@ -127,7 +127,7 @@ func TestRunPartialKeepsFirstFailures(t *testing.T) {
 
 func TestRunFailed(t *testing.T) {
 	logger, logs := newCapture()
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, &Options{Logger: logger, MaxItemFailures: -1})
 	run, err := f.Begin(t.Context())
 	if err != nil {
@@ -153,7 +153,7 @@ func TestRunFailed(t *testing.T) {
 
 func TestAbandonedRunRecordedByNextOpen(t *testing.T) {
 	clock := newFakeClock()
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, &Options{Logger: slog.New(slog.DiscardHandler), Now: clock.Now})
 	run, err := f.Begin(t.Context())
 	if err != nil {
@@ -201,7 +201,7 @@ func TestAbandonedRunRecordedByNextOpen(t *testing.T) {
 }
 
 func TestCloseAbandonsActiveRun(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	logger, logs := newCapture()
 	f := openT[testState](t, path, &Options{Logger: logger})
 	run, err := f.Begin(t.Context())
@@ -236,7 +236,7 @@ func TestCloseAbandonsActiveRun(t *testing.T) {
 }
 
 func TestOneRunAtATime(t *testing.T) {
-	f := openT[testState](t, filepath.Join(t.TempDir(), "state.json"), nil)
+	f := openT[testState](t, filepath.Join(tempDir(t), "state.json"), nil)
 	run, err := f.Begin(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestOneRunAtATime(t *testing.T) {
 }
 
 func TestBeginLeavesUnsavedChangesUnsaved(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)
 	setCounter(t, f, 1)
 	f.Update(func(s *testState) error { s.Counter = 2; return nil })
@@ -293,7 +293,7 @@ func TestBeginLeavesUnsavedChangesUnsaved(t *testing.T) {
 }
 
 func TestRunConcurrentUse(t *testing.T) {
-	f := openT[testState](t, filepath.Join(t.TempDir(), "state.json"), nil)
+	f := openT[testState](t, filepath.Join(tempDir(t), "state.json"), nil)
 	run, err := f.Begin(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -348,7 +348,7 @@ func TestSummaryLine(t *testing.T) {
 // log agrees with what Finish returned.
 func TestFinishRacingClose(t *testing.T) {
 	for i := range 100 {
-		path := filepath.Join(t.TempDir(), "state.json")
+		path := filepath.Join(tempDir(t), "state.json")
 		f, err := Open[testState](path, quietOptions())
 		if err != nil {
 			t.Fatal(err)

@@ -16,7 +16,9 @@ import (
 const runsSuffix = ".runs.jsonl"
 
 // RunsPath returns the path of the summary log that belongs to the state
-// file at path.
+// file at path. It works on the name alone and follows no symbolic links:
+// for a path that is or goes through a link, pass the resolved path that
+// (*File[T]).Path returns.
 func RunsPath(path string) string { return path + runsSuffix }
 
 // appendRun appends one record line to the summary log at logPath and
@@ -83,8 +85,14 @@ func appendRun(fsys fsys, logPath string, rec Record, keep int, perm fs.FileMode
 // a job runs. A missing log means no runs yet (nil, nil). A torn last line,
 // left by a crash in the middle of an append, is skipped; any other line
 // that is not a record is an error naming the log and the line's offset.
+// Symbolic links in path are followed as Open follows them, so the log
+// read is the one the File writes.
 func ReadRuns(path string, n int) ([]Record, error) {
-	logPath := RunsPath(path)
+	real, err := resolvePath(path)
+	if err != nil {
+		return nil, fmt.Errorf("statefile: read runs %s: %w", RunsPath(path), err)
+	}
+	logPath := RunsPath(real)
 	recs, err := readRuns(logPath, n)
 	if err != nil {
 		return nil, fmt.Errorf("statefile: read runs %s: %w", logPath, err)

@@ -36,7 +36,7 @@ func ids(recs []Record) string {
 }
 
 func TestReadRuns(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	if recs, err := ReadRuns(path, 5); recs != nil || err != nil {
 		t.Errorf("ReadRuns with no log = %v, %v; want nil, nil", recs, err)
 	}
@@ -63,7 +63,7 @@ func TestReadRuns(t *testing.T) {
 }
 
 func TestReadRunsLargeLog(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	writeRuns(t, path, 2000, `{"run_id":"torn","sta`) // several read chunks
 	for _, n := range []int{1, 3, 700, 0} {
 		recs, err := ReadRuns(path, n)
@@ -87,7 +87,7 @@ func TestReadRunsLargeLog(t *testing.T) {
 
 func TestReadRunsTornLastLine(t *testing.T) {
 	for _, tail := range []string{`{"run_id":"r9","status":"succ`, `{"run_id":"r9","status":"succeeded"}`, "\x00\x00\x00"} {
-		path := filepath.Join(t.TempDir(), "state.json")
+		path := filepath.Join(tempDir(t), "state.json")
 		writeRuns(t, path, 3, tail)
 		recs, err := ReadRuns(path, 0)
 		if err != nil {
@@ -100,7 +100,7 @@ func TestReadRunsTornLastLine(t *testing.T) {
 }
 
 func TestReadRunsBadLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	os.WriteFile(RunsPath(path), []byte(`{"run_id":"a","status":"succeeded"}`+"\nnot json\n"+`{"run_id":"b","status":"failed"}`+"\n"), 0o600)
 	_, err := ReadRuns(path, 0)
 	if err == nil {
@@ -120,7 +120,7 @@ func TestReadRunsBadLine(t *testing.T) {
 }
 
 func TestSummaryLogRetention(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	path := filepath.Join(dir, "state.json")
 	opts := quietOptions()
 	opts.KeepRuns = 3
@@ -152,7 +152,7 @@ func TestSummaryLogRetention(t *testing.T) {
 }
 
 func TestAppendCutsTornTail(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	writeRuns(t, path, 2, `{"run_id":"torn","sta`)
 	f := openT[testState](t, path, nil)
 	run, _ := f.Begin(t.Context())

@@ -131,6 +131,14 @@ func Open[T any](path string, opts *Options) (*File[T], error) {
 // OpenContext locks the state file at path and loads it; ctx bounds the wait
 // for the lock and is passed to the log records Open writes.
 //
+// path is made absolute and its symbolic links are followed, those of the
+// file and of its directories, and the File works on the real file: the
+// lock, backup, summary log and temporary files lie beside it, so opening
+// the file through a link and by its own name takes the same lock, and a
+// save replaces the real file and leaves the link a link. A link whose
+// target does not exist yet is followed to the target, which the first
+// save creates. Path returns the resolved path, which errors name.
+//
 // The lock is a kernel lock on path+".lock" that ends with the process. If
 // another holder has it, OpenContext waits up to Options.LockTimeout and then
 // returns a *LockedError naming the holder.
@@ -150,7 +158,7 @@ func OpenContext[T any](ctx context.Context, path string, opts *Options) (*File[
 	if opts != nil {
 		o = *opts
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := resolvePath(path)
 	if err != nil {
 		return nil, fmt.Errorf("statefile: open %s: %w", path, err)
 	}
@@ -390,7 +398,9 @@ func (f *File[T]) recordAbandoned(ctx context.Context, env *envelope) {
 	}
 }
 
-// Path returns the absolute path of the state file.
+// Path returns the absolute path of the state file, with its symbolic links
+// (and those of its directories) resolved: the file Save replaces and the
+// name the lock, backup and summary log are derived from.
 func (f *File[T]) Path() string { return f.path }
 
 // Recovered reports whether Open loaded the backup generation instead of

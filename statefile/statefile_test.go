@@ -17,7 +17,7 @@ import (
 )
 
 func TestOpenMissingStartsFromZero(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)
 	if got := f.State(); got.Counter != 0 || got.Names != nil {
 		t.Errorf("State() = %+v, want the zero state", got)
@@ -34,7 +34,7 @@ func TestOpenMissingStartsFromZero(t *testing.T) {
 }
 
 func TestSaveAndReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)
 	for i := 1; i <= 3; i++ {
 		if err := f.Update(func(s *testState) error {
@@ -73,7 +73,7 @@ func TestSaveAndReopen(t *testing.T) {
 
 func TestFileIsOperatorReadable(t *testing.T) {
 	clock := newFakeClock()
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	opts := quietOptions()
 	opts.Now = clock.Now
 	opts.SchemaVersion = 4
@@ -110,7 +110,7 @@ func TestFileIsOperatorReadable(t *testing.T) {
 }
 
 func TestUpdateErrorChangesNothing(t *testing.T) {
-	f := openT[testState](t, filepath.Join(t.TempDir(), "state.json"), nil)
+	f := openT[testState](t, filepath.Join(tempDir(t), "state.json"), nil)
 	if err := f.Update(func(s *testState) error {
 		s.Counter = 1
 		s.Names = map[string]int{"keep": 1}
@@ -135,7 +135,7 @@ func TestUpdateErrorChangesNothing(t *testing.T) {
 }
 
 func TestStateReturnsACopy(t *testing.T) {
-	f := openT[testState](t, filepath.Join(t.TempDir(), "state.json"), nil)
+	f := openT[testState](t, filepath.Join(tempDir(t), "state.json"), nil)
 	if err := f.Update(func(s *testState) error { s.Names = map[string]int{"a": 1}; return nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestStateReturnsACopy(t *testing.T) {
 // first State or Update call; every call after that must still get a copy
 // of its own.
 func TestStateAfterOpenReturnsACopy(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)
 	if err := f.Update(func(s *testState) error { s.Names = map[string]int{"a": 1}; return nil }); err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func TestStateAfterOpenReturnsACopy(t *testing.T) {
 
 func TestUpdateRejectsStateThatCannotBeStored(t *testing.T) {
 	type anyState struct{ V any }
-	f := openT[anyState](t, filepath.Join(t.TempDir(), "state.json"), nil)
+	f := openT[anyState](t, filepath.Join(tempDir(t), "state.json"), nil)
 	err := f.Update(func(s *anyState) error { s.V = func() {}; return nil })
 	if err == nil {
 		t.Fatal("Update with an unencodable state returned nil")
@@ -207,7 +207,7 @@ func TestUpdateRejectsStateThatCannotBeStored(t *testing.T) {
 }
 
 func TestOpenRejectsUnstorableType(t *testing.T) {
-	_, err := Open[chan int](filepath.Join(t.TempDir(), "state.json"), quietOptions())
+	_, err := Open[chan int](filepath.Join(tempDir(t), "state.json"), quietOptions())
 	if err == nil {
 		t.Fatal("Open[chan int] succeeded")
 	}
@@ -230,7 +230,7 @@ func writeGen(t *testing.T, name string, schema int, gen uint64, counter int) []
 
 func TestOpenFallsBackToBackup(t *testing.T) {
 	valid := func(t *testing.T) []byte {
-		name := filepath.Join(t.TempDir(), "x")
+		name := filepath.Join(tempDir(t), "x")
 		return writeGen(t, name, 1, 5, 5)
 	}
 	cases := []struct {
@@ -256,7 +256,7 @@ func TestOpenFallsBackToBackup(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "state.json")
+			path := filepath.Join(tempDir(t), "state.json")
 			writeGen(t, path+".bak", 1, 4, 4)
 			bak := fileBytes(t, path+".bak")
 			var bad []byte
@@ -339,7 +339,7 @@ func TestOpenFailsWithoutValidGeneration(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "state.json")
+			path := filepath.Join(tempDir(t), "state.json")
 			os.WriteFile(path, tc.state, 0o600)
 			if tc.bak != nil {
 				os.WriteFile(path+".bak", tc.bak, 0o600)
@@ -370,7 +370,7 @@ func TestOpenFailsWithoutValidGeneration(t *testing.T) {
 }
 
 func TestOpenReadErrorIsNotCorruption(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	path := filepath.Join(dir, "state.json")
 	if err := os.Mkdir(path, 0o700); err != nil { // a directory where the file should be
 		t.Fatal(err)
@@ -406,7 +406,7 @@ func TestOpenRefusesNewerVersions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "state.json")
+			path := filepath.Join(tempDir(t), "state.json")
 			tc.write(t, path)
 			before, beforeBak := fileBytes(t, path), fileBytes(t, path+".bak")
 			opts := quietOptions()
@@ -435,7 +435,7 @@ func TestMigrations(t *testing.T) {
 		Count int    `json:"count"`
 		Note  string `json:"note"`
 	}
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	writeGen(t, path, 1, 7, 41) // {"counter":41}
 	rename := func(m json.RawMessage) (json.RawMessage, error) {
 		var old struct{ Counter int }
@@ -501,7 +501,7 @@ func TestMigrationErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "state.json")
+			path := filepath.Join(tempDir(t), "state.json")
 			before := writeGen(t, path, 1, 1, 1)
 			opts := quietOptions()
 			opts.SchemaVersion = tc.schema
@@ -520,7 +520,7 @@ func TestMigrationErrors(t *testing.T) {
 }
 
 func TestOpenStateThatDoesNotDecode(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	writeGen(t, path, 1, 3, 3) // {"counter":3}
 	type other struct {
 		Counter string `json:"counter"`
@@ -544,7 +544,7 @@ func TestOptionsValidation(t *testing.T) {
 		{Options{Perm: fs.ModeDir | 0o600}, "Perm"},
 	}
 	for _, tc := range cases {
-		path := filepath.Join(t.TempDir(), "state.json")
+		path := filepath.Join(tempDir(t), "state.json")
 		f, err := Open[testState](path, &tc.opts)
 		if err == nil {
 			f.Close()
@@ -556,7 +556,7 @@ func TestOptionsValidation(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)
 	run, err := f.Begin(t.Context())
 	if err != nil {
@@ -608,7 +608,7 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestClosedFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)
 	setCounter(t, f, 2)
 	if err := f.Close(); err != nil {
@@ -635,7 +635,7 @@ func TestClosedFile(t *testing.T) {
 }
 
 func TestCloseWarnsAboutUnsavedChanges(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	logger, logs := newCapture()
 	f := openT[testState](t, path, &Options{Logger: logger})
 	setCounter(t, f, 1)
@@ -658,7 +658,7 @@ func TestCloseWarnsAboutUnsavedChanges(t *testing.T) {
 }
 
 func TestOpenRemovesTempsLeftByACrash(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	path := filepath.Join(dir, "state.json")
 	leftovers := []string{
 		"state.json.tmp-0123456789abcdef",
@@ -684,7 +684,7 @@ func TestOpenRemovesTempsLeftByACrash(t *testing.T) {
 func TestSaveWithoutHardLinks(t *testing.T) {
 	ffs := &faultFS{}
 	ffs.inject("link", "", errors.ErrUnsupported)
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(tempDir(t), "state.json")
 	opts := quietOptions()
 	opts.fsys = ffs
 	f := openT[testState](t, path, opts)
