@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hardenkit/harden/internal/retryafter"
 )
@@ -21,8 +22,13 @@ const MaxRetryAfter = time.Hour
 // maxProblemBody is how much of an error response FromResponse reads.
 const maxProblemBody = 64 << 10
 
-// maxDetail bounds how much of an upstream's detail is kept.
+// maxDetail bounds how much of an upstream's detail is kept, in bytes.
 const maxDetail = 1 << 10
+
+// maxReason bounds the length of an upstream's reason, in bytes. A reason is
+// a short machine-readable token, so a longer one is dropped rather than cut
+// into a different token.
+const maxReason = 64
 
 // FromResponse turns an upstream's response into an error for the caller to
 // return or retry: nil for a 2xx response, otherwise a *Error.
@@ -30,7 +36,9 @@ const maxDetail = 1 << 10
 //   - An application/problem+json body with a known code keeps its code,
 //     detail and reason, so NOT_FOUND upstream is NOT_FOUND here. An upstream's
 //     INTERNAL is this service's UPSTREAM_FAILURE: its bug is our dependency
-//     failing.
+//     failing. The detail is cut to 1 KiB, on a UTF-8 character boundary; a
+//     reason longer than 64 bytes is dropped, since it is not the short token
+//     a reason is, and a cut one would be a different token.
 //   - A 429 becomes RATE_LIMITED and a 503 UNAVAILABLE, keeping the
 //     Retry-After header (seconds or an HTTP-date; bounded by MaxRetryAfter;
 //     a malformed value is ignored), so a rate limit two services away still
@@ -72,14 +80,15 @@ func FromResponse(resp *http.Response) error {
 		if code == CodeInternal {
 			code = CodeUpstreamFailure
 		}
-		detail := p.Detail
-		if len(detail) > maxDetail {
-			detail = detail[:maxDetail]
-		}
+		detail := cut(p.Detail, maxDetail)
 		if detail == "" {
 			detail = code.Title()
 		}
-		e = &Error{Code: code, Message: detail, Reason: p.Reason}
+		reason := p.Reason
+		if len(reason) > maxReason {
+			reason = ""
+		}
+		e = &Error{Code: code, Message: detail, Reason: reason}
 	} else {
 		switch resp.StatusCode {
 		case http.StatusTooManyRequests:
@@ -97,6 +106,17 @@ func FromResponse(resp *http.Response) error {
 	e.UpstreamStatus = resp.StatusCode
 	e.Cause = cause
 	return e
+}
+
+// cut returns s cut to at most n bytes without splitting a UTF-8 character.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // readProblem decodes a problem+json body with a known code.

@@ -2,12 +2,15 @@ package result
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func response(status int, header http.Header, body string) *http.Response {
@@ -132,5 +135,45 @@ func TestFromResponseNil(t *testing.T) {
 	}
 	if errors.Is(FromResponse(resp), ErrNotFound) {
 		t.Error("503 matched ErrNotFound")
+	}
+}
+
+// An upstream's detail is cut on a character boundary, and an over-long
+// reason does not reach this service's own problem body.
+func TestFromResponseBoundsDetailAndReason(t *testing.T) {
+	problem := http.Header{"Content-Type": {ContentTypeProblem}}
+	tests := []struct {
+		name, detail, reason string
+		wantDetail           string
+		wantReason           string
+	}{
+		{"rune across the cut", strings.Repeat("a", 1023) + "é", "gone", strings.Repeat("a", 1023), "gone"},
+		{"4-byte rune across the cut", strings.Repeat("a", 1022) + "😀tail", "", strings.Repeat("a", 1022), ""},
+		{"rune ends at the cut", strings.Repeat("a", 1022) + "é", "", strings.Repeat("a", 1022) + "é", ""},
+		{"reason at the limit", "d", strings.Repeat("r", 64), "d", strings.Repeat("r", 64)},
+		{"reason over the limit", "d", strings.Repeat("r", 65), "d", ""},
+		{"huge reason", "d", strings.Repeat("r", 60000), "d", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := fmt.Sprintf(`{"code":"CONFLICT","detail":%q,"reason":%q}`, tt.detail, tt.reason)
+			e := As(FromResponse(response(409, problem, body)))
+			if e == nil || e.Code != CodeConflict {
+				t.Fatalf("FromResponse = %v, want CONFLICT", e)
+			}
+			if !utf8.ValidString(e.Message) || e.Message != tt.wantDetail {
+				t.Errorf("Message is %d bytes ending %q, valid UTF-8 %v; want %d bytes ending %q",
+					len(e.Message), e.Message[max(0, len(e.Message)-4):], utf8.ValidString(e.Message),
+					len(tt.wantDetail), tt.wantDetail[max(0, len(tt.wantDetail)-4):])
+			}
+			if e.Reason != tt.wantReason {
+				t.Errorf("Reason has %d bytes, want %d", len(e.Reason), len(tt.wantReason))
+			}
+			rec := httptest.NewRecorder()
+			WriteProblem(rec, nil, e)
+			if rec.Body.Len() > 2<<10 {
+				t.Errorf("our problem body is %d bytes", rec.Body.Len())
+			}
+		})
 	}
 }
