@@ -108,6 +108,13 @@ func retryAfterSeconds(d time.Duration) int64 {
 // header, in whole seconds rounded up and capped at MaxRetryAfter (one hour).
 // WriteProblem does nothing when err is nil, and r may be nil.
 //
+// Headers a handler set for the success response it did not send are cleared
+// where they would misdescribe the problem: Content-Encoding, ETag,
+// Last-Modified, Content-Disposition and Content-Range are deleted, and so is
+// Retry-After unless err carries a delay hint. Cache-Control is set to
+// no-store, since the body carries this request's ID and must not be cached.
+// Other headers, such as CORS headers or Vary, are kept.
+//
 // WriteProblem must be called before anything else is written to w; HandlerFunc
 // and Recover take care of that.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
@@ -129,11 +136,16 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	h.Set("Content-Type", ContentTypeProblem)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
 	h.Del("Content-Encoding")
 	h.Del("ETag")
 	h.Del("Last-Modified")
+	h.Del("Content-Disposition")
+	h.Del("Content-Range")
 	if p.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.FormatInt(p.RetryAfter, 10))
+	} else {
+		h.Del("Retry-After")
 	}
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(body)

@@ -103,6 +103,16 @@ func TestWriteProblemGolden(t *testing.T) {
 	}
 }
 
+// A delay hint replaces a Retry-After the handler had set.
+func TestWriteProblemReplacesRetryAfter(t *testing.T) {
+	rec := httptest.NewRecorder()
+	rec.Header().Set("Retry-After", "3600")
+	WriteProblem(rec, nil, RateLimited(5*time.Second))
+	if got := rec.Header().Values("Retry-After"); len(got) != 1 || got[0] != "5" {
+		t.Errorf("Retry-After = %q, want [5]", got)
+	}
+}
+
 // The delay sent is whole seconds rounded up, at most MaxRetryAfter, and
 // never overflows, however long the error asks for.
 func TestWriteProblemRetryAfterBounds(t *testing.T) {
@@ -158,11 +168,23 @@ func TestWriteProblemClearsStaleHeaders(t *testing.T) {
 	rec := httptest.NewRecorder()
 	rec.Header().Set("Content-Encoding", "gzip")
 	rec.Header().Set("ETag", `"v1"`)
-	WriteProblem(rec, nil, Internal(nil))
-	for _, h := range []string{"Content-Encoding", "ETag"} {
+	rec.Header().Set("Last-Modified", "Sun, 22 Nov 2026 10:00:00 GMT")
+	rec.Header().Set("Content-Disposition", "attachment; filename=report.csv")
+	rec.Header().Set("Content-Range", "bytes 0-99/1000")
+	rec.Header().Set("Retry-After", "3600")
+	rec.Header().Set("Cache-Control", "public, max-age=86400")
+	rec.Header().Set("Vary", "Origin")
+	WriteProblem(rec, nil, NotFound("report", "1"))
+	for _, h := range []string{"Content-Encoding", "ETag", "Last-Modified", "Content-Disposition", "Content-Range", "Retry-After"} {
 		if rec.Header().Get(h) != "" {
 			t.Errorf("%s still set on a problem response", h)
 		}
+	}
+	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", got)
+	}
+	if got := rec.Header().Get("Vary"); got != "Origin" {
+		t.Errorf("Vary = %q, want it kept", got)
 	}
 	if rec.Header().Get("X-Content-Type-Options") != "nosniff" {
 		t.Error("X-Content-Type-Options not set")
