@@ -88,6 +88,9 @@ func appendRun(fsys fsys, logPath string, rec Record, keep int, perm fs.FileMode
 // Symbolic links in path are followed as Open follows them, so the log
 // read is the one the File writes.
 func ReadRuns(path string, n int) ([]Record, error) {
+	if path == "" {
+		return nil, errors.New("statefile: read runs: the path of the state file is empty")
+	}
 	real, err := resolvePath(path)
 	if err != nil {
 		return nil, fmt.Errorf("statefile: read runs %s: %w", RunsPath(path), err)

@@ -137,7 +137,9 @@ func Open[T any](path string, opts *Options) (*File[T], error) {
 // the file through a link and by its own name takes the same lock, and a
 // save replaces the real file and leaves the link a link. A link whose
 // target does not exist yet is followed to the target, which the first
-// save creates. Path returns the resolved path, which errors name.
+// save creates. Path returns the resolved path, which errors name. An
+// empty path, or one that names a directory, is refused before anything on
+// disk is touched.
 //
 // The lock is a kernel lock on path+".lock" that ends with the process. If
 // another holder has it, OpenContext waits up to Options.LockTimeout and then
@@ -158,12 +160,18 @@ func OpenContext[T any](ctx context.Context, path string, opts *Options) (*File[
 	if opts != nil {
 		o = *opts
 	}
+	if path == "" {
+		return nil, errors.New("statefile: open: the path of the state file is empty")
+	}
 	abs, err := resolvePath(path)
 	if err != nil {
 		return nil, fmt.Errorf("statefile: open %s: %w", path, err)
 	}
 	if err := o.resolve(); err != nil {
 		return nil, fmt.Errorf("statefile: open %s: %w", abs, err)
+	}
+	if fi, err := o.fsys.Stat(abs); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("statefile: open %s: is a directory, not a state file", abs)
 	}
 	f := &File[T]{
 		path:    abs,

@@ -555,6 +555,48 @@ func TestOptionsValidation(t *testing.T) {
 	}
 }
 
+// TestOpenRefusesEmptyPathAndDirectory checks that neither an empty path
+// (which would name the working directory) nor a directory gets as far as
+// creating a lock file.
+func TestOpenRefusesEmptyPathAndDirectory(t *testing.T) {
+	parent := tempDir(t)
+	dir := filepath.Join(parent, "work")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"", []string{"statefile: open: the path of the state file is empty"}},
+		{dir, []string{"statefile: open " + dir, "is a directory"}},
+		{".", []string{"statefile: open " + dir, "is a directory"}},
+	} {
+		f, err := Open[testState](tc.path, quietOptions())
+		if err == nil {
+			f.Close()
+			t.Errorf("Open(%q) succeeded", tc.path)
+			continue
+		}
+		mustContain(t, fmt.Sprintf("Open(%q) error", tc.path), err.Error(), tc.want...)
+		for _, d := range []string{parent, dir} {
+			entries, err := os.ReadDir(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if e.Name() != "work" {
+					t.Errorf("Open(%q) left %s in %s", tc.path, e.Name(), d)
+				}
+			}
+		}
+	}
+	if _, err := ReadRuns("", 0); err == nil || !strings.Contains(err.Error(), "path of the state file is empty") {
+		t.Errorf(`ReadRuns("") = %v, want an error saying the path is empty`, err)
+	}
+}
+
 func TestConcurrentUse(t *testing.T) {
 	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)

@@ -223,3 +223,19 @@ func TestSymlinkLoop(t *testing.T) {
 		t.Errorf("files after the failed Open = %v", got)
 	}
 }
+
+// TestSymlinkToDirectory is refused like a directory, without a lock file.
+func TestSymlinkToDirectory(t *testing.T) {
+	dir := tempDir(t)
+	os.Mkdir(filepath.Join(dir, "data"), 0o700)
+	link := filepath.Join(dir, "state.json")
+	symlink(t, "data", link)
+	_, err := Open[testState](link, quietOptions())
+	if err == nil {
+		t.Fatal("Open of a link to a directory succeeded")
+	}
+	mustContain(t, "error", err.Error(), filepath.Join(dir, "data"), "is a directory")
+	if got := dirNames(t, dir); !slices.Equal(got, []string{"data", "state.json"}) {
+		t.Errorf("files after the failed Open = %v", got)
+	}
+}
