@@ -36,7 +36,8 @@ const maxDrain = 64 << 10
 //     sends): the upgraded connection must reach the caller untouched.
 //
 // Any other request goes to base once, untouched, and does not count
-// towards p.Budget.
+// towards p.Budget. A nil request, or one with a nil URL or a nil Header,
+// is not sent: RoundTrip returns an error for it, as http.Transport does.
 //
 // A retriable request is retried after a connection error (but not after a
 // TLS certificate verification failure, which would fail again) and after a 429,
@@ -74,6 +75,9 @@ var _ http.RoundTripper = (*transport)(nil)
 
 // RoundTrip sends req, retrying it under the transport's Policy.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := checkRequest(req); err != nil {
+		return nil, err
+	}
 	if err := t.policy.validate(); err != nil {
 		if req.Body != nil {
 			req.Body.Close()
@@ -119,6 +123,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
+		if resp == nil {
+			cancel()
+			return nil, Permanent(fmt.Errorf("retry: %T returned a nil *http.Response and a nil error for %s", t.base, endpoint))
+		}
 		if timeout > 0 {
 			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 		}
@@ -137,6 +145,27 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	return resp, err
+}
+
+// checkRequest rejects a request that no transport can send, as
+// http.Transport does, closing its body: the retry loop and its error
+// messages read the URL and the header.
+func checkRequest(req *http.Request) error {
+	var missing string
+	switch {
+	case req == nil:
+		return errors.New("retry: nil Request")
+	case req.URL == nil:
+		missing = "URL"
+	case req.Header == nil:
+		missing = "Header"
+	default:
+		return nil
+	}
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	return fmt.Errorf("retry: invalid Request: nil %s", missing)
 }
 
 // CloseIdleConnections closes the idle connections of the base transport,

@@ -680,3 +680,54 @@ func TestTransportLeavesUpgradesAlone(t *testing.T) {
 		t.Errorf("the 101 body is %T, want the upgraded connection itself", resp.Body)
 	}
 }
+
+// A request no transport can send is an error, not a panic, and its body is
+// closed; nothing reaches the base transport.
+func TestTransportInvalidRequest(t *testing.T) {
+	u, _ := url.Parse("http://example.invalid/")
+	tests := []struct {
+		name string
+		req  *http.Request
+		want string
+	}{
+		{"nil request", nil, "retry: nil Request"},
+		{"nil URL", &http.Request{Method: http.MethodGet, Header: http.Header{}}, "retry: invalid Request: nil URL"},
+		{"nil URL, POST", &http.Request{Method: http.MethodPost, Header: http.Header{}}, "retry: invalid Request: nil URL"},
+		{"nil Header", &http.Request{Method: http.MethodGet, URL: u}, "retry: invalid Request: nil Header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := &closeRecorder{Reader: strings.NewReader("x")}
+			if tt.req != nil {
+				tt.req.Body = body
+			}
+			base := &flakyTransport{}
+			resp, err := Transport(base, testPolicy(newAutoClock())).RoundTrip(tt.req)
+			if resp != nil || err == nil || err.Error() != tt.want {
+				t.Errorf("RoundTrip = %v, %v; want %q", resp, err, tt.want)
+			}
+			if base.calls != 0 {
+				t.Errorf("base called %d times, want 0", base.calls)
+			}
+			if tt.req != nil && !body.closed {
+				t.Error("the request body was not closed")
+			}
+		})
+	}
+}
+
+// A base transport that breaks the RoundTripper contract with a nil
+// response and a nil error gets an error that names it, not a panic and
+// not a retry.
+func TestTransportNilResponse(t *testing.T) {
+	base := &flakyTransport{n: 1}
+	req, _ := http.NewRequest(http.MethodGet, "http://example.invalid/x?secret=1", nil)
+	resp, err := Transport(base, testPolicy(newAutoClock())).RoundTrip(req)
+	if resp != nil || err == nil || base.calls != 1 {
+		t.Fatalf("RoundTrip = %v, %v after %d calls; want an error after 1", resp, err, base.calls)
+	}
+	want := "*retry.flakyTransport returned a nil *http.Response and a nil error for GET http://example.invalid/x"
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
+	}
+}
