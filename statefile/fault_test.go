@@ -1,6 +1,7 @@
 package statefile
 
 import (
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -193,4 +194,74 @@ func TestFinishRecordFailures(t *testing.T) {
 			t.Errorf("runs = %+v, want only the succeeded record", recs)
 		}
 	})
+}
+
+// TestBeginSaveFailures makes the save that marks a run running fail. When
+// the generation was not written, no run has begun; when only the directory
+// fsync failed, the generation naming the run is the state file, so Begin
+// must hand the run to the caller, who finishes it, and no run is left for
+// the next Open to report abandoned.
+func TestBeginSaveFailures(t *testing.T) {
+	cases := []struct {
+		op, match string
+		committed bool
+	}{
+		{"sync", "state.json.tmp-", false},
+		{"syncdir", "", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.op, func(t *testing.T) {
+			path := filepath.Join(tempDir(t), "state.json")
+			ffs := &faultFS{}
+			opts := quietOptions()
+			opts.fsys = ffs
+			f := openT[testState](t, path, opts)
+			setCounter(t, f, 1)
+
+			ffs.inject(tc.op, tc.match, syscall.EIO)
+			run, err := f.Begin(t.Context())
+			ffs.clear()
+			if !errors.Is(err, syscall.EIO) {
+				t.Fatalf("Begin error = %v, want EIO", err)
+			}
+			mustContain(t, "error", err.Error(), "statefile: begin run in "+path)
+			onDisk := readEnv(t, path).Run
+			if !tc.committed {
+				if run != nil {
+					t.Fatalf("Begin returned run %s although its generation was not written", run.ID())
+				}
+				if onDisk != nil {
+					t.Fatalf("state file names run %s", onDisk.RunID)
+				}
+				// No run is active, so the next Begin works.
+				if run, err = f.Begin(t.Context()); err != nil {
+					t.Fatalf("Begin after the fault cleared: %v", err)
+				}
+			} else {
+				if run == nil {
+					t.Fatal("Begin returned no run although the state file marks one running")
+				}
+				if onDisk == nil || onDisk.RunID != run.ID() {
+					t.Fatalf("state file names run %+v, want %s", onDisk, run.ID())
+				}
+				var h Holder
+				if err := json.Unmarshal(fileBytes(t, path+".lock"), &h); err != nil || h.RunID != run.ID() {
+					t.Errorf("lock file holder = %+v (%v), want run %s", h, err, run.ID())
+				}
+			}
+			if _, err := run.Finish(nil); err != nil {
+				t.Fatalf("Finish: %v", err)
+			}
+			f.Close()
+
+			next := openT[testState](t, path, nil)
+			recs, err := next.LastRuns(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 1 || recs[0].RunID != run.ID() || recs[0].Status != StatusSucceeded {
+				t.Errorf("runs = %+v, want only run %s, succeeded", recs, run.ID())
+			}
+		})
+	}
 }

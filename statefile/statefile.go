@@ -590,6 +590,12 @@ func (f *File[T]) keepBackup() error {
 // records, so the run's log lines carry its correlation values.
 //
 // One run at a time: Begin fails while another run of this File is active.
+//
+// If the save fails, no run has begun: Begin returns a nil *Run and the
+// error. If only the final directory fsync failed (see Save), the generation
+// marking the run is already the state file: the run has begun, but the
+// record of it may not survive a crash. Begin then returns the *Run together
+// with the error; Finish it as usual.
 func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	f.saveMu.Lock()
 	defer f.saveMu.Unlock()
@@ -619,17 +625,21 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	f.mu.Lock()
 	f.run = r
 	f.mu.Unlock()
-	if _, err := f.writeLocked(f.saved); err != nil {
+	committed, err := f.writeLocked(f.saved)
+	if err != nil {
+		err = fmt.Errorf("statefile: begin run in %s: save %w", f.path, err)
+	}
+	if !committed {
 		f.mu.Lock()
 		f.run = nil
 		f.mu.Unlock()
-		return nil, fmt.Errorf("statefile: begin run in %s: save %w", f.path, err)
+		return nil, err
 	}
 	if err := f.lock.setRun(r.ID()); err != nil {
 		f.logger.WarnContext(ctx, "statefile: cannot record the run in the lock file", slog.String("path", f.path), slog.Any("error", err))
 	}
 	f.logger.DebugContext(ctx, "statefile: run started", slog.String("path", f.path), slog.String("run_id", r.ID()))
-	return r, nil
+	return r, err
 }
 
 // finishRun ends r with err's outcome and records it (see endRunLocked).
