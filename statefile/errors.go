@@ -32,7 +32,8 @@ var (
 // names the state file and, when the lock file could be read, the holder.
 // It matches ErrLocked with errors.Is.
 type LockedError struct {
-	// Path is the state file whose lock is held.
+	// Path is the state file whose lock is held, with its symbolic links
+	// resolved (see (*File[T]).Path).
 	Path string
 	// LockPath is the lock file.
 	LockPath string
