@@ -45,6 +45,14 @@ const maxReason = 64
 //     reaches retry as a delay hint.
 //   - Anything else is UPSTREAM_FAILURE.
 //
+// Retryable follows the retry package, which retries 429, 502, 503 and 504
+// and holds that a 500 fails the same way again: an UPSTREAM_FAILURE is
+// retryable only when the upstream answered 408, 429, 502, 503 or 504, and
+// not for a 3xx, a 500 or 501, any other 4xx, or an upstream's INTERNAL
+// (sent with its 500). An error that keeps the upstream's code is retryable
+// as that code is: an upstream's RATE_LIMITED or UNAVAILABLE is, after its
+// Retry-After; its NOT_FOUND is not.
+//
 // Every error records the upstream's host as Service and its status as
 // UpstreamStatus for logs; neither is shown to a client. FromResponse reads at
 // most 64 KiB of the body and leaves closing it to the caller.

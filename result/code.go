@@ -101,7 +101,8 @@ func (c Code) Title() string {
 // Retryable reports whether an operation that failed with c may succeed if it
 // is tried again: true for RATE_LIMITED, UPSTREAM_FAILURE, UNAVAILABLE and
 // TIMEOUT. Every other code fails the same way again (a 4xx), or is a bug
-// (INTERNAL), or means the caller has given up (CANCELED).
+// (INTERNAL), or means the caller has given up (CANCELED). Error.Retryable
+// narrows UPSTREAM_FAILURE by the upstream's HTTP status.
 func (c Code) Retryable() bool {
 	info, _ := lookup(c)
 	return info.retryable

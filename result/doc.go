@@ -31,7 +31,9 @@
 // *Error implements small behaviour interfaces rather than being imported
 // everywhere: Retryable() bool and RetryAfter() time.Duration (read by a retry
 // loop), HTTPStatus() int, and slog.LogValuer, so it logs as a group with its
-// code, details and cause.
+// code, details and cause. Retryable agrees with the retry package's rule for
+// HTTP: an UPSTREAM_FAILURE carrying an upstream's error or redirect status is
+// retryable only for 408, 429, 502, 503 and 504, never for a 500 or a 3xx.
 //
 // # HTTP
 //
@@ -41,9 +43,9 @@
 // MaxRetryAfter, the bound FromResponse also applies). It marks the response
 // Cache-Control: no-store and clears headers the handler set for the success
 // response it did not send. HandlerFunc lets a handler return its error and
-// recovers panics; Recover does the same for any
-// http.Handler. On the client side, FromResponse turns an upstream's error
-// response back into a *Error, keeping its code and its Retry-After.
+// recovers panics; Recover does the same for any http.Handler. On the client
+// side, FromResponse turns an upstream's error response back into a *Error,
+// keeping its code and its Retry-After.
 //
 // # Results as values
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -265,15 +266,26 @@ func (e *Error) Is(target error) bool {
 func (e *Error) HTTPStatus() int { return e.code().HTTPStatus() }
 
 // Retryable reports whether retrying might succeed: the code is retryable
-// (see Code.Retryable), and for an UPSTREAM_FAILURE with a known upstream
-// status, that status is not a client error other than 408 or 429: a 400 from
-// a dependency will be a 400 again.
+// (see Code.Retryable). An UPSTREAM_FAILURE whose UpstreamStatus is not a
+// success is retryable only for 408, 429, 502, 503 and 504, the statuses the
+// retry package retries plus 408 Request Timeout: a 500 or 501 from a
+// dependency fails the same way again, a 400 will be a 400 again, and a 3xx
+// is a redirect or cache answer that was not followed. An UPSTREAM_FAILURE
+// with no status (0), such as a connection error, or with a 2xx whose body
+// could not be used (perhaps cut short), is retryable.
 func (e *Error) Retryable() bool {
 	c := e.code()
-	if c == CodeUpstreamFailure && e.UpstreamStatus >= 400 && e.UpstreamStatus < 500 {
-		return e.UpstreamStatus == 408 || e.UpstreamStatus == 429
+	if c != CodeUpstreamFailure { // a nil e is INTERNAL: e is not nil below
+		return c.Retryable()
 	}
-	return c.Retryable()
+	switch s := e.UpstreamStatus; {
+	case s == 0 || (s >= 200 && s <= 299):
+		return true
+	case s == http.StatusRequestTimeout, s == http.StatusTooManyRequests,
+		s == http.StatusBadGateway, s == http.StatusServiceUnavailable, s == http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // RetryAfter returns how long to wait before trying again, or 0 if e says

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -44,6 +45,15 @@ func TestConstructors(t *testing.T) {
 		{"UpstreamFailure 4xx", UpstreamFailure("billing", 400, cause), CodeUpstreamFailure, 502, false, 0, "a dependency failed"},
 		{"UpstreamFailure 408", UpstreamFailure("billing", 408, nil), CodeUpstreamFailure, 502, true, 0, "a dependency failed"},
 		{"UpstreamFailure no status", UpstreamFailure("billing", 0, cause), CodeUpstreamFailure, 502, true, 0, "a dependency failed"},
+		{"UpstreamFailure 429", UpstreamFailure("billing", 429, nil), CodeUpstreamFailure, 502, true, 0, "a dependency failed"},
+		{"UpstreamFailure 503", UpstreamFailure("billing", 503, nil), CodeUpstreamFailure, 502, true, 0, "a dependency failed"},
+		{"UpstreamFailure 504", UpstreamFailure("billing", 504, nil), CodeUpstreamFailure, 502, true, 0, "a dependency failed"},
+		{"UpstreamFailure 500", UpstreamFailure("billing", 500, cause), CodeUpstreamFailure, 502, false, 0, "a dependency failed"},
+		{"UpstreamFailure 501", UpstreamFailure("billing", 501, cause), CodeUpstreamFailure, 502, false, 0, "a dependency failed"},
+		{"UpstreamFailure 301", UpstreamFailure("billing", 301, nil), CodeUpstreamFailure, 502, false, 0, "a dependency failed"},
+		{"UpstreamFailure 304", UpstreamFailure("billing", 304, nil), CodeUpstreamFailure, 502, false, 0, "a dependency failed"},
+		{"UpstreamFailure 101", UpstreamFailure("billing", 101, nil), CodeUpstreamFailure, 502, false, 0, "a dependency failed"},
+		{"UpstreamFailure unusable 200", UpstreamFailure("billing", 200, io.ErrUnexpectedEOF), CodeUpstreamFailure, 502, true, 0, "a dependency failed"},
 		{"Unavailable", Unavailable("maintenance", time.Minute), CodeUnavailable, 503, true, time.Minute, "the service is temporarily unavailable"},
 		{"Timeout", Timeout(context.DeadlineExceeded), CodeTimeout, 504, true, 0, "the operation timed out"},
 		{"empty code", &Error{Message: "x"}, CodeInternal, 500, false, 0, "x"},
