@@ -80,7 +80,8 @@
 // 502, 503 and 504 responses, for idempotent methods and for requests with
 // an Idempotency-Key header, honouring Retry-After in both of its forms. It
 // replays bodies through GetBody, never retries a body it cannot replay,
-// drains the responses it discards, never modifies the caller's request, and
+// drains the responses it discards (briefly: a body that stalls is
+// abandoned, not waited for), never modifies the caller's request, and
 // returns the last response when it gives up, as a RoundTripper should.
 //
 // # Testing

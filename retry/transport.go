@@ -18,9 +18,14 @@ import (
 // safe to retry: the server uses it to apply the request at most once.
 const HeaderIdempotencyKey = "Idempotency-Key"
 
-// maxDrain bounds how much of a discarded response is read so that its
-// connection can be reused; a longer body is closed unread instead.
-const maxDrain = 64 << 10
+// maxDrain and drainTimeout bound the reading of a discarded response so
+// that its connection can be reused: a body declared longer than maxDrain
+// is closed unread, and one still unread after drainTimeout (it stalls, or
+// trickles in) is abandoned, with its connection.
+const (
+	maxDrain     = 64 << 10
+	drainTimeout = 250 * time.Millisecond
+)
 
 // Transport returns an http.RoundTripper that sends requests through base
 // (http.DefaultTransport when nil) and retries them under p.
@@ -50,12 +55,17 @@ const maxDrain = 64 << 10
 //
 // Each attempt sends a clone of the request, with its body from GetBody
 // after the first: the caller's request is never modified. A response that
-// is retried is drained (up to 64 KiB, so its connection can be reused) and
-// closed. When the loop gives up after a response, that last response is
-// returned with a nil error, as from any RoundTripper, for the caller to
-// read and close; when it gives up after a connection error, the error is
-// a *Error that unwraps to it. With p.AttemptTimeout, the attempt's
-// deadline also covers reading the returned response's body.
+// is retried is drained, so that its connection can be reused, and closed.
+// Draining reads at most 64 KiB for at most 250ms of wall-clock time
+// (whatever p.Clock); a body declared longer is closed unread, and one not
+// over by then is abandoned, with its connection, by cancelling that
+// attempt's context, so base must end a body's reads when its request's
+// context ends, as http.Transport does. When the loop gives up after a
+// response, that last response is returned with a nil error, as from any
+// RoundTripper, for the caller to read and close; when it gives up after a
+// connection error, the error is a *Error that unwraps to it. With
+// p.AttemptTimeout, the attempt's deadline also covers reading the
+// returned response's body.
 //
 // The returned RoundTripper is safe for concurrent use if base is, and
 // passes CloseIdleConnections on to base.
@@ -98,12 +108,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	attempts := 0
 	op := func(ctx context.Context) (*http.Response, error) {
 		attempts++
-		cancel := context.CancelFunc(func() {})
+		// Each attempt's context ends when its response body is closed
+		// (see cancelOnClose), or below if there is none. Besides applying
+		// AttemptTimeout, it lets drain abandon a discarded body that
+		// stalls: cancelling the request's context ends a blocked Read,
+		// which closing the body from another goroutine may not.
+		var cancel context.CancelFunc
 		if timeout > 0 {
-			// Ended by cancelOnClose when the body is closed, or below.
-			var c context.CancelFunc
-			ctx, c = context.WithTimeout(ctx, timeout)
-			cancel = c
+			ctx, cancel = context.WithTimeout(ctx, timeout)
+		} else {
+			ctx, cancel = context.WithCancel(ctx)
 		}
 		r := req.Clone(ctx)
 		if attempts > 1 && hasBody(req) {
@@ -127,7 +141,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			cancel()
 			return nil, Permanent(fmt.Errorf("retry: %T returned a nil *http.Response and a nil error for %s", t.base, endpoint))
 		}
-		if timeout > 0 {
+		if resp.Body == nil {
+			cancel()
+		} else {
 			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 		}
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
@@ -210,13 +226,22 @@ func badCertificate(err error) bool {
 	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &hostname)
 }
 
-// drain reads what is left of a discarded response, up to maxDrain, and
-// closes it, so that its connection can go back to the pool.
+// drain reads what is left of a discarded response, up to maxDrain and for
+// up to drainTimeout, and closes it, so that its connection can go back to
+// the pool. A body declared longer than maxDrain is closed unread.
+//
+// The timer is the system's, not the Policy's Clock: it bounds I/O, not a
+// wait of the schedule, and a test clock that fires at once would abandon
+// every body.
 func drain(resp *http.Response) {
 	if resp == nil || resp.Body == nil {
 		return
 	}
-	_, _ = io.CopyN(io.Discard, resp.Body, maxDrain)
+	if b, ok := resp.Body.(*cancelOnClose); ok && resp.ContentLength <= maxDrain {
+		stop := time.AfterFunc(drainTimeout, b.cancel)
+		_, _ = io.CopyN(io.Discard, b.ReadCloser, maxDrain)
+		stop.Stop()
+	}
 	_ = resp.Body.Close()
 }
 
@@ -273,8 +298,8 @@ func (e *statusError) Retryable() bool {
 func (e *statusError) RetryAfter() time.Duration { return e.after }
 
 // cancelOnClose ends an attempt's context when the response body is
-// closed, so that AttemptTimeout covers reading the body without leaking
-// the context's timer.
+// closed, so that AttemptTimeout covers reading the body, and drain can
+// abandon a body by cancelling its context, without leaking the context.
 type cancelOnClose struct {
 	io.ReadCloser
 	cancel context.CancelFunc

@@ -731,3 +731,57 @@ func TestTransportNilResponse(t *testing.T) {
 		t.Errorf("error %q does not say %q", err, want)
 	}
 }
+
+// A discarded response whose body stalls is abandoned after a short drain:
+// RoundTrip answers long before the request's deadline instead of waiting
+// on a body it throws away.
+func TestTransportDrainStalledBody(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		contentLength string // declared length, if any
+	}{
+		{"chunked", ""},
+		{"short declared length", "100"},
+		{"long declared length", strconv.Itoa(1 << 20)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			release := make(chan struct{})
+			var hits atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				if tt.contentLength != "" {
+					w.Header().Set("Content-Length", tt.contentLength)
+				}
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, "partial")
+				w.(http.Flusher).Flush()
+				select { // the rest of the body never comes
+				case <-release:
+				case <-r.Context().Done():
+				}
+			}))
+			defer srv.Close()
+			defer close(release)
+			base := &http.Transport{}
+			defer base.CloseIdleConnections()
+
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+			p := Policy{Logger: quiet, InitialDelay: time.Millisecond, MaxDelay: time.Millisecond}
+			start := time.Now()
+			resp, err := Transport(base, p).RoundTrip(req)
+			took := time.Since(start)
+			if err != nil {
+				t.Fatalf("RoundTrip: %v", err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable || hits.Load() != DefaultMaxAttempts {
+				t.Errorf("got %d after %d attempts, want the last 503 after %d", resp.StatusCode, hits.Load(), DefaultMaxAttempts)
+			}
+			if took > 5*time.Second {
+				t.Errorf("RoundTrip took %v, want well under the 10s deadline", took)
+			}
+		})
+	}
+}
