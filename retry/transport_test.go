@@ -785,3 +785,31 @@ func TestTransportDrainStalledBody(t *testing.T) {
 		})
 	}
 }
+
+// funcTransport is an http.RoundTripper made of a function.
+type funcTransport func(*http.Request) (*http.Response, error)
+
+func (f funcTransport) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A response without a Body or a Header, as a hand-written base transport
+// may return, is retried and returned without a panic, with or without an
+// AttemptTimeout.
+func TestTransportResponseWithoutBody(t *testing.T) {
+	for _, timeout := range []time.Duration{0, time.Minute} {
+		calls := 0
+		base := funcTransport(func(r *http.Request) (*http.Response, error) {
+			calls++
+			if calls < 3 {
+				return &http.Response{StatusCode: http.StatusServiceUnavailable, Request: r}, nil
+			}
+			return &http.Response{StatusCode: http.StatusOK, Request: r}, nil
+		})
+		p := testPolicy(newAutoClock())
+		p.AttemptTimeout = timeout
+		req, _ := http.NewRequest(http.MethodGet, "http://example.invalid/", nil)
+		resp, err := Transport(base, p).RoundTrip(req)
+		if err != nil || resp.StatusCode != http.StatusOK || resp.Body != nil || calls != 3 {
+			t.Errorf("AttemptTimeout %v: RoundTrip = %v, %v after %d calls; want the bodiless 200 after 3", timeout, resp, err, calls)
+		}
+	}
+}
