@@ -13,10 +13,8 @@ import (
 	"github.com/hardenkit/harden/internal/retryafter"
 )
 
-// MaxRetryAfter bounds Retry-After both ways: the delay FromResponse takes
-// from an upstream's Retry-After, so a confused or hostile server cannot park
-// its callers for days, and the delay WriteProblem sends, so that an error
-// asking for longer still tells the client to come back within the hour.
+// MaxRetryAfter bounds the delay FromResponse takes from an upstream's
+// Retry-After, so a confused or hostile server cannot park its callers for days.
 const MaxRetryAfter = time.Hour
 
 // maxProblemBody is how much of an error response FromResponse reads.

@@ -39,8 +39,7 @@
 //
 // WriteProblem writes an error as application/problem+json with a stable type
 // per code, the request's ID (from the X-Request-ID response header, as logx's
-// middleware sets it), field violations and Retry-After (at most
-// MaxRetryAfter, the bound FromResponse also applies). It marks the response
+// middleware sets it), field violations and Retry-After. It marks the response
 // Cache-Control: no-store and clears headers the handler set for the success
 // response it did not send. HandlerFunc lets a handler return its error and
 // recovers panics; Recover does the same for any http.Handler. On the client

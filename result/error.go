@@ -41,8 +41,7 @@ type Error struct {
 	// "token_expired" (UNAUTHORIZED, FORBIDDEN, CONFLICT, UNAVAILABLE).
 	Reason string
 	// After is how long a client should wait before trying again
-	// (RATE_LIMITED, UNAVAILABLE). RetryAfter returns it; a problem response
-	// caps it at MaxRetryAfter.
+	// (RATE_LIMITED, UNAVAILABLE). RetryAfter returns it.
 	After time.Duration
 	// Limit is the limit that was exceeded, in bytes for PAYLOAD_TOO_LARGE.
 	Limit int64

@@ -42,7 +42,7 @@ type Problem struct {
 	Errors []Violation `json:"errors,omitempty"`
 	// RetryAfter is the number of seconds to wait before trying again, as in
 	// the Retry-After header. WriteProblem rounds the error's delay up to whole
-	// seconds and caps it at MaxRetryAfter.
+	// seconds.
 	RetryAfter int64 `json:"retry_after,omitempty"`
 	// Limit is the limit that was exceeded (bytes, for PAYLOAD_TOO_LARGE).
 	Limit int64 `json:"limit,omitempty"`
@@ -84,15 +84,15 @@ func problemFor(err error) Problem {
 	return p
 }
 
-// retryAfterSeconds rounds d up to whole seconds, as Retry-After counts them
-// (rounding down would invite the client back too early), and caps it at
-// MaxRetryAfter, the most FromResponse accepts from an upstream.
+// retryAfterSeconds rounds d up to whole seconds, as Retry-After counts them:
+// rounding down would invite the client back too early. It divides before
+// rounding, so the largest durations cannot overflow.
 func retryAfterSeconds(d time.Duration) int64 {
-	if d >= MaxRetryAfter {
-		return int64(MaxRetryAfter / time.Second)
+	s := int64(d / time.Second)
+	if d%time.Second != 0 {
+		s++
 	}
-	// d < MaxRetryAfter, so adding under a second cannot overflow.
-	return int64((d + time.Second - 1) / time.Second)
+	return s
 }
 
 // WriteProblem writes err as an RFC 9457 application/problem+json response.
@@ -105,7 +105,7 @@ func retryAfterSeconds(d time.Duration) int64 {
 // The body carries the request path as instance, the request ID from the
 // response's X-Request-ID header (set by logx's middleware), field violations
 // as errors, and for a delay hint both a retry_after member and a Retry-After
-// header, in whole seconds rounded up and capped at MaxRetryAfter (one hour).
+// header, in whole seconds rounded up.
 // WriteProblem does nothing when err is nil, and r may be nil.
 //
 // Headers a handler set for the success response it did not send are cleared
