@@ -36,8 +36,10 @@
 // errors.As, so any error type can take part:
 //
 //   - Retryable() bool is obeyed. *result.Error implements it: VALIDATION,
-//     NOT_FOUND, CONFLICT, INTERNAL … stop; UPSTREAM_FAILURE, UNAVAILABLE,
-//     TIMEOUT and RATE_LIMITED are retried.
+//     NOT_FOUND, CONFLICT, INTERNAL … stop; UNAVAILABLE, TIMEOUT and
+//     RATE_LIMITED are retried, and UPSTREAM_FAILURE is unless the upstream
+//     answered with a status this package would not retry either (a 500, a
+//     3xx, a 4xx other than 408 and 429).
 //   - RetryAfter() time.Duration sets the next delay (bounded by
 //     Policy.MaxRetryAfter), so a rate limit's Retry-After is honoured.
 //   - Permanent(err) stops at once, whatever else is said.

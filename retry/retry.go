@@ -223,8 +223,9 @@ func (p *Policy) newSchedule() backoff.BackOff {
 //   - the attempt ran out of p.AttemptTimeout: retry;
 //   - the first error in its chain with a Retryable() bool method decides:
 //     for *result.Error, VALIDATION, NOT_FOUND, INTERNAL … stop
-//     (ReasonPermanent) and UPSTREAM_FAILURE, UNAVAILABLE, TIMEOUT and
-//     RATE_LIMITED retry;
+//     (ReasonPermanent) and UNAVAILABLE, TIMEOUT, RATE_LIMITED and
+//     UPSTREAM_FAILURE retry (the last unless its upstream status is one
+//     Transport would not retry);
 //   - context.Canceled from within op stops (ReasonPermanent);
 //     context.DeadlineExceeded from within op (an inner timeout) retries;
 //   - anything else (a dial error, an unexpected EOF) retries.
