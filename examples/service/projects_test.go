@@ -303,6 +303,9 @@ func TestNoRoute(t *testing.T) {
 		if got := resp.Header.Get("Allow"); got != tt.allow {
 			t.Errorf("%s %s: Allow %q, want %q", tt.method, tt.path, got, tt.allow)
 		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("%s %s: Cache-Control %q, want no-store like every problem", tt.method, tt.path, cc)
+		}
 		p := problemOf(t, resp, 405)
 		if p.Type != "about:blank" || p.Instance != tt.path {
 			t.Errorf("%s %s: problem %+v", tt.method, tt.path, p)

@@ -163,6 +163,7 @@ func noRoute(mux *http.ServeMux) result.HandlerFunc {
 		h.Set("Content-Type", result.ContentTypeProblem)
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store") // as result.WriteProblem marks its problems
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		_, _ = w.Write(body)
 		return nil
