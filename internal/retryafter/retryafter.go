@@ -57,3 +57,17 @@ func isDigits(s string) bool {
 	}
 	return true
 }
+
+// RetryableStatus reports whether an upstream answer with this HTTP status is
+// worth another attempt: 408 Request Timeout, 429 Too Many Requests, 502 Bad
+// Gateway, 503 Service Unavailable and 504 Gateway Timeout. Any other status
+// would fail the same way again. result.FromResponse and retry.Transport both
+// decide by it, so an error and a transport never disagree.
+func RetryableStatus(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}

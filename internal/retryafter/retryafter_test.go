@@ -57,3 +57,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestRetryableStatus(t *testing.T) {
+	want := map[int]bool{408: true, 429: true, 502: true, 503: true, 504: true}
+	for status := 100; status < 600; status++ {
+		if got := RetryableStatus(status); got != want[status] {
+			t.Errorf("RetryableStatus(%d) = %v, want %v", status, got, want[status])
+		}
+	}
+}
