@@ -7,33 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 	"sync"
 	"time"
 )
-
-// Holder identifies the process holding a state file's lock, as recorded in
-// the lock file.
-type Holder struct {
-	PID     int       `json:"pid"`
-	Host    string    `json:"host"`
-	RunID   string    `json:"run_id,omitempty"`
-	Started time.Time `json:"started"`
-}
-
-// String describes the holder for an error message:
-// "pid 4242 on host web-1 since 2026-06-11T02:00:00Z, run 20260611T020000Z-1a2b3c4d5e6f".
-func (h Holder) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "pid %d on host %s", h.PID, h.Host)
-	if !h.Started.IsZero() {
-		fmt.Fprintf(&b, " since %s", h.Started.UTC().Format(time.RFC3339))
-	}
-	if h.RunID != "" {
-		fmt.Fprintf(&b, ", run %s", h.RunID)
-	}
-	return b.String()
-}
 
 // errWouldBlock is returned by tryLock when another holder has the lock.
 var errWouldBlock = errors.New("lock is held")
@@ -83,7 +59,7 @@ func acquireLock(ctx context.Context, req lockRequest) (*lockFile, error) {
 		waited := req.now().Sub(start)
 		if waited >= req.timeout {
 			f.Close()
-			lerr := &LockedError{Path: req.path, LockPath: req.lockPath}
+			lerr := &LockedError{Lock: req.lockPath}
 			if req.timeout > 0 {
 				lerr.Waited = waited
 			}

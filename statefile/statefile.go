@@ -734,3 +734,8 @@ func (f *File[T]) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+func openStore[T any](ctx context.Context, s Store, opts *Options) (*File[T], error) {
+	s.Close()
+	return nil, errors.New("statefile: OpenStore: not implemented")
+}
