@@ -36,16 +36,18 @@ type Store interface {
 	// Save stores s durably as the new generation, replacing the newest
 	// one, which it may keep as the previous. s.Generation is the newest
 	// generation plus one (1 for the first save). A store that finds it
-	// no longer holds the lock, or that its newest generation is not
-	// s.Generation-1, returns an error matching ErrLockLost and stores
-	// nothing. When Save returns any other error, the newest generation
-	// is as it was. Save also records s.Run's ID (or none) as the
-	// holder's RunID.
+	// no longer holds the lock (or is closed), or that its newest
+	// generation is not s.Generation-1, returns an error matching
+	// ErrLockLost and stores nothing. When Save returns any other error,
+	// the newest generation is as it was. Save also records the ID of
+	// s.Run, if its status is StatusRunning (else none), as the holder's
+	// RunID.
 	Save(ctx context.Context, s *Snapshot) error
 
 	// AppendRun durably appends r to the run records and drops the
 	// oldest beyond the newest keep (keep > 0). A store that finds it no
-	// longer holds the lock returns an error matching ErrLockLost.
+	// longer holds the lock (or is closed) returns an error matching
+	// ErrLockLost and appends nothing.
 	AppendRun(ctx context.Context, r Record, keep int) error
 
 	// ReadRuns returns up to n of the newest run records, newest first;
@@ -79,11 +81,32 @@ type Snapshot struct {
 	Recovered error
 }
 
-// ErrLockLost reports that a Store no longer holds the lock it took, or
-// that someone else saved a generation since: another holder may be
-// running, so the File must not write. Every later save fails too; close
-// the File and let the next Open take over.
-var ErrLockLost = errors.New("lock lost")
+var (
+	// ErrLocked reports that another holder (another process, or another
+	// File in this process) has the lock. Open returns a *LockedError,
+	// which matches it.
+	ErrLocked = errors.New("locked by another process")
+
+	// ErrLockLost reports that a Store no longer holds the lock it took, or
+	// that someone else saved a generation since: another holder may be
+	// running, so the File must not write. Every later save fails too;
+	// close the File and let the next Open take over.
+	ErrLockLost = errors.New("lock lost")
+
+	// ErrCorrupt reports a stored generation that failed verification:
+	// torn, truncated, not in the statefile format, or with a checksum
+	// that does not match its state. Open wraps it when no valid
+	// generation exists, and Recovered when Open loaded an older one.
+	ErrCorrupt = errors.New("invalid state file")
+
+	// ErrNewerVersion reports a state written by a newer schema version
+	// (or a newer statefile format) than this program knows. Open refuses
+	// it and leaves it untouched.
+	ErrNewerVersion = errors.New("written by a newer version")
+
+	// ErrClosed reports a call on a File after Close.
+	ErrClosed = errors.New("file is closed")
+)
 
 // Holder identifies the holder of a File's lock, as its Store records it.
 type Holder struct {
