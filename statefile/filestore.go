@@ -144,10 +144,10 @@ func (s *fileStore) Load(context.Context) (*Snapshot, error) {
 		case isMissing(berr) && isMissing(err):
 			return nil, nil // nothing was ever saved here
 		case isMissing(berr) || errors.Is(berr, ErrCorrupt):
-			return nil, fmt.Errorf("%s: %w: no valid generation: %w; backup %w",
-				s.path, ErrCorrupt, describe(s.path, err), describe(s.bakPath, berr))
+			return nil, fmt.Errorf("%w: no valid generation: %w; backup %w",
+				ErrCorrupt, describe(s.path, err), describe(s.bakPath, berr))
 		default:
-			return nil, fmt.Errorf("%s: backup %w", s.path, berr)
+			return nil, fmt.Errorf("backup %w", berr)
 		}
 	default:
 		return nil, err // err starts with the path
@@ -170,15 +170,15 @@ func describe(path string, err error) error {
 // becomes the backup, and the directory fsynced.
 func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 	if s.lock == nil {
-		return fmt.Errorf("%s: %w: the lock is not held", s.path, ErrLockLost)
+		return fmt.Errorf("%w: the lock is not held", ErrLockLost)
 	}
 	if snap.Generation != s.gen+1 {
-		return fmt.Errorf("%s: %w: generation %d is stored, so the next is %d, not %d",
-			s.path, ErrLockLost, s.gen, s.gen+1, snap.Generation)
+		return fmt.Errorf("%w: generation %d is stored, so the next is %d, not %d",
+			ErrLockLost, s.gen, s.gen+1, snap.Generation)
 	}
 	buf, err := encodeEnvelope(snap)
 	if err != nil {
-		return fmt.Errorf("%s: %w", s.path, err)
+		return err
 	}
 	committed, err := replaceFile(s.fsys, s.path, buf, s.perm, s.keepBackup)
 	if committed {
@@ -186,9 +186,9 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 	}
 	switch {
 	case committed && err != nil:
-		return fmt.Errorf("%s: %w: %w", s.path, errNotDurable, err)
+		return fmt.Errorf("%w: %w", errNotDurable, err)
 	case err != nil:
-		return fmt.Errorf("%s: %w", s.path, err)
+		return err
 	}
 	runID := ""
 	if snap.Run != nil && snap.Run.Status == StatusRunning {
@@ -254,6 +254,9 @@ func (s *fileStore) ReadRuns(_ context.Context, n int) ([]Record, error) {
 	}
 	return recs, nil
 }
+
+// String returns the path of the state file.
+func (s *fileStore) String() string { return s.path }
 
 // Close implements Store: it releases the lock. The holder's record stays
 // in the lock file; it only matters while the lock is held.

@@ -57,6 +57,11 @@ type Store interface {
 	// Close releases the lock and whatever the store holds. Calling it
 	// again does nothing.
 	Close() error
+
+	// String names the store in the File's messages: for the file store,
+	// the state file's path. Errors of the other methods need not repeat
+	// it.
+	String() string
 }
 
 // A Snapshot is one generation of a File: its state as JSON and what a
