@@ -181,15 +181,10 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 		return err
 	}
 	committed, err := replaceFile(s.fsys, s.path, buf, s.perm, s.keepBackup)
-	if committed {
-		s.gen, s.disk = snap.Generation, pathValid
-	}
-	switch {
-	case committed && err != nil:
-		return fmt.Errorf("%w: %w", errNotDurable, err)
-	case err != nil:
+	if !committed {
 		return err
 	}
+	s.gen, s.disk = snap.Generation, pathValid
 	runID := ""
 	if snap.Run != nil && snap.Run.Status == StatusRunning {
 		runID = snap.Run.RunID
@@ -199,6 +194,9 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 		// The holder's record only serves other processes' messages: a
 		// failure to update it does not fail the save.
 		writeHolder(s.lock, s.holder)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", errNotDurable, err)
 	}
 	return nil
 }

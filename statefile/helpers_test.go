@@ -39,8 +39,9 @@ type logRecord struct {
 
 // captureHandler collects log records for assertions.
 type captureHandler struct {
-	mu   *sync.Mutex
-	recs *[]logRecord
+	mu    *sync.Mutex
+	recs  *[]logRecord
+	attrs []slog.Attr
 }
 
 func newCapture() (*slog.Logger, func() []logRecord) {
@@ -53,10 +54,16 @@ func newCapture() (*slog.Logger, func() []logRecord) {
 }
 
 func (captureHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h captureHandler) WithAttrs([]slog.Attr) slog.Handler     { return h }
-func (h captureHandler) WithGroup(string) slog.Handler          { return h }
+func (h captureHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	h.attrs = append(h.attrs[:len(h.attrs):len(h.attrs)], as...)
+	return h
+}
+func (h captureHandler) WithGroup(string) slog.Handler { return h }
 func (h captureHandler) Handle(_ context.Context, r slog.Record) error {
 	rec := logRecord{Level: r.Level, Msg: r.Message, Attrs: map[string]string{}}
+	for _, a := range h.attrs {
+		rec.Attrs[a.Key] = a.Value.String()
+	}
 	r.Attrs(func(a slog.Attr) bool {
 		rec.Attrs[a.Key] = a.Value.String()
 		return true
