@@ -280,7 +280,7 @@ func (f *File[T]) State() (T, error) {
 
 // Update changes the state and saves it, as a new generation, durably:
 // fn works on a deep copy of the state, and only if fn returns nil and the
-// result encodes as JSON is it saved. If fn or the save fails, the stored
+// result encodes as JSON (and decodes back) is it saved. If fn or the save fails, the stored
 // state (in memory and in the store) stays the previous one. The error of
 // fn is returned as it is. With the file store, the one exception is a
 // save that fails at its last step, the directory fsync: the new state is
@@ -304,6 +304,10 @@ func (f *File[T]) Update(ctx context.Context, fn func(*T) error) error {
 	out, err := json.Marshal(t)
 	if err != nil {
 		return fmt.Errorf("statefile: update %s: encode state: %w", f.name, err)
+	}
+	// A state that does not decode would make every later Open fail.
+	if err := json.Unmarshal(out, new(T)); err != nil {
+		return fmt.Errorf("statefile: update %s: the new state does not decode into %T: %w", f.name, t, err)
 	}
 	if _, err := f.saveLocked(ctx, out); err != nil {
 		return fmt.Errorf("statefile: update %s: %w", f.name, err)

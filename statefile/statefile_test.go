@@ -660,3 +660,58 @@ func TestSaveWithoutHardLinks(t *testing.T) {
 		t.Errorf("link attempts = %d, want 2", ffs.hits["link"])
 	}
 }
+
+// TestUpdatePersists checks that an Update is on disk when it returns, for
+// a process that finds the files as they are, without Save or Close.
+func TestUpdatePersists(t *testing.T) {
+	path := filepath.Join(tempDir(t), "state.json")
+	f := openT[testState](t, path, nil)
+	for i := 1; i <= 3; i++ {
+		setCounter(t, f, i)
+		next := openT[testState](t, copyState(t, path), nil)
+		if got := stateOf(t, next).Counter; got != i || next.Generation() != uint64(i) {
+			t.Errorf("after Update %d the next process loads counter %d generation %d", i, got, next.Generation())
+		}
+	}
+}
+
+// picky decodes only what its decoder is told to accept, so that a test
+// can make a stored state fail to decode.
+type picky struct{ N int }
+
+var pickyRejects = map[int]bool{13: true}
+
+func (p *picky) UnmarshalJSON(data []byte) error {
+	var v struct{ N int }
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	if pickyRejects[v.N] {
+		return fmt.Errorf("picky: %d is unlucky", v.N)
+	}
+	p.N = v.N
+	return nil
+}
+
+// TestStateThatDoesNotDecode checks that a state which would not decode is
+// never saved, and that State reports a decode failure instead of
+// returning a zero value.
+func TestStateThatDoesNotDecode(t *testing.T) {
+	f := openT[picky](t, filepath.Join(tempDir(t), "state.json"), nil)
+	if err := f.Update(t.Context(), func(p *picky) error { p.N = 7; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	err := f.Update(t.Context(), func(p *picky) error { p.N = 13; return nil })
+	mustContain(t, "Update error", fmt.Sprint(err), "statefile: update", "does not decode", "13 is unlucky")
+	if got := stateOf(t, f); got.N != 7 || f.Generation() != 1 {
+		t.Errorf("after the refused Update: %+v generation %d, want 7 and 1", got, f.Generation())
+	}
+
+	pickyRejects[7] = true
+	defer delete(pickyRejects, 7)
+	got, err := f.State()
+	if err == nil || got.N != 0 {
+		t.Fatalf("State = %+v, %v; want an error", got, err)
+	}
+	mustContain(t, "State error", err.Error(), "statefile: state", "generation 1 does not decode", "7 is unlucky")
+}
