@@ -151,7 +151,9 @@ func TestRunFailed(t *testing.T) {
 	mustContain(t, "summary", l.Msg, "upstream: connection refused")
 }
 
-func TestAbandonedRunRecordedByNextOpen(t *testing.T) { synctest.Test(t, testAbandonedRunRecordedByNextOpen) }
+func TestAbandonedRunRecordedByNextOpen(t *testing.T) {
+	synctest.Test(t, testAbandonedRunRecordedByNextOpen)
+}
 
 func testAbandonedRunRecordedByNextOpen(t *testing.T) {
 	path := filepath.Join(tempDir(t), "state.json")

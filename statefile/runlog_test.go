@@ -64,7 +64,7 @@ func TestReadRuns(t *testing.T) {
 
 func TestReadRunsLargeLog(t *testing.T) {
 	path := filepath.Join(tempDir(t), "state.json")
-	writeRuns(t, path, 2000, `{"run_id":"torn","sta`) 
+	writeRuns(t, path, 2000, `{"run_id":"torn","sta`)
 	for _, n := range []int{1, 3, 700, 0} {
 		recs, err := ReadRuns(path, n)
 		if err != nil {
