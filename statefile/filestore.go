@@ -9,28 +9,14 @@ import (
 	"path/filepath"
 )
 
-// Open opens a File on the state file at path: it takes the lock, loads
-// the newest valid generation and records a run cut short as abandoned, as
-// OpenStore does with the file store at path. ctx bounds the wait for the
-// lock and is passed to the log records Open writes.
-//
-// path is made absolute and its symbolic links are followed, those of the
-// file and of its directories: the lock, backup, summary log and temporary
-// files lie beside the real file, so opening it through a link and by its
-// own name takes the same lock, and a save replaces the real file and
-// leaves the link a link. A link whose target does not exist yet is
-// followed to the target, which the first save creates. An empty path, or
-// one that names a directory, is refused before anything on disk is
-// touched.
-//
-// The lock is a kernel lock on path+".lock" that ends with the process. A
-// missing state file (and backup) gives the zero state. Otherwise the
-// newest valid generation is loaded: the file at path, or if that is torn,
-// truncated, fails its checksum or is missing, the backup at path+".bak";
-// Recovered then says why. If neither is valid, Open fails with an error
-// naming both files and what is wrong with them (it matches ErrCorrupt); it
-// never falls back to the zero state when a file was there. A state written
-// by a newer schema version is refused and left untouched.
+// Open opens a File on the state file at path, as OpenStore does with the
+// file store for path (see the package doc for its files). path is made
+// absolute and its symbolic links are followed, those of the file and of
+// its directories, so that opening a file through a link and by its own
+// name takes the same lock, and a save replaces the real file and leaves
+// the link a link; a link whose target does not exist yet is followed to
+// it. An empty path, or one that names a directory, is refused before
+// anything on disk is touched.
 func Open[T any](ctx context.Context, path string, opts *Options) (*File[T], error) {
 	var perm fs.FileMode
 	if opts != nil {

@@ -72,11 +72,8 @@ func createTemp(fsys fsys, target string, perm fs.FileMode) (file, error) {
 // by createTemp for target (also a base name).
 func isTempOf(name, target string) bool {
 	rest, ok := strings.CutPrefix(name, target+tempMarker)
-	if !ok || len(rest) != 16 {
-		return false
-	}
 	_, err := hex.DecodeString(rest)
-	return err == nil
+	return ok && len(rest) == 16 && err == nil
 }
 
 // replaceFile atomically replaces target with data: it writes a temporary
@@ -155,15 +152,11 @@ func unwrapPathError(err error) error {
 // so that a chain of links cannot keep it busy forever.
 const maxLinkHops = 40
 
-// resolvePath returns the absolute path of the file that path names, with
-// the symbolic links of the file and of its directories followed, so that
-// every file derived from it (the lock, the backup, the summary log, the
-// temporary files) lies beside the real file. A file that does not exist
-// yet is resolved through its directory. A symbolic link whose target does
-// not exist yet is followed to the target (a relative target is relative
-// to the link's directory), so the first save creates the target and the
-// link stays a link. When the directory does not exist, the absolute path
-// is returned as it is, for the step that needs the directory to report.
+// resolvePath returns the absolute path of the file path names, with the
+// symbolic links of the file and of its directories followed (see Open).
+// A file that does not exist yet is resolved through its directory; when
+// the directory does not exist either, the absolute path is returned for
+// the step that needs the directory to report.
 func resolvePath(path string) (string, error) {
 	p, err := filepath.Abs(path)
 	if err != nil {

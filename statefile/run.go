@@ -234,9 +234,8 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 
 // finishRun ends r with err's outcome and stores its record.
 func (f *File[T]) finishRun(r *Run, err error) (Record, error) {
-	// Ending the run under f.mu makes Finish and Close exclusive: Close
-	// either finds the run still active and records it as abandoned, or
-	// finds it already ended here.
+	// Under f.mu, Finish and Close are exclusive: exactly one ends the run
+	// (Close as abandoned), and Finish after Close finds it ended.
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	rec, ok := r.end(err, "", f.gen)
@@ -244,9 +243,6 @@ func (f *File[T]) finishRun(r *Run, err error) (Record, error) {
 		return rec, fmt.Errorf("statefile: finish run %s in %s: run already ended as %s", rec.RunID, f.name, rec.Status)
 	}
 	logRun(r.ctx, f.logger, rec)
-	if f.closed {
-		return rec, fmt.Errorf("statefile: finish run %s in %s: %w", rec.RunID, f.name, ErrClosed)
-	}
 	if err := f.recordRunLocked(r.ctx, r); err != nil {
 		return rec, fmt.Errorf("statefile: finish run %s in %s: %w", rec.RunID, f.name, err)
 	}

@@ -112,19 +112,6 @@ type File[T any] struct {
 	closed bool
 }
 
-func openStore[T any](ctx context.Context, s Store, opts *Options) (*File[T], error) {
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
-	f, err := newFile[T](ctx, s, o)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
 func newFile[T any](ctx context.Context, s Store, o Options) (*File[T], error) {
 	name := s.String()
 	if err := o.resolve(); err != nil {
