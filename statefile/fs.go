@@ -52,20 +52,13 @@ func (osFS) SyncDir(dir string) error             { return syncDir(dir) }
 // temporary files: "state.json.tmp-0123456789abcdef".
 const tempMarker = ".tmp-"
 
-// createTemp creates a new file beside target with O_EXCL, so that it never
-// opens a file another writer (or a stale crash leftover) is using.
+// createTemp creates a new file beside target. O_EXCL makes sure it never
+// opens a file another writer (or a crash's leftover) is using; with 64
+// random bits, a name already taken is not worth a retry.
 func createTemp(fsys fsys, target string, perm fs.FileMode) (file, error) {
 	var rnd [8]byte
-	for range 100 {
-		rand.Read(rnd[:])
-		name := target + tempMarker + hex.EncodeToString(rnd[:])
-		f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return f, err
-	}
-	return nil, &fs.PathError{Op: "create temp", Path: target + tempMarker + "*", Err: fs.ErrExist}
+	rand.Read(rnd[:])
+	return fsys.OpenFile(target+tempMarker+hex.EncodeToString(rnd[:]), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 }
 
 // isTempOf reports whether name (a base name) is a temporary file created
