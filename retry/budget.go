@@ -25,16 +25,15 @@ type BudgetOptions struct {
 }
 
 // Budget limits retries across every call that shares it, so that a failing
-// dependency gets a trickle of retries rather than a storm that multiplies
-// its load by MaxAttempts. It is a token bucket, like gRPC's retry
-// throttling: every first attempt is let through and earns Ratio of a token;
-// each retry spends a whole token and is refused (ReasonBudget) when there
-// is none; MinPerSecond tokens are also earned each second; the bucket holds
-// at most Burst.
+// dependency gets a trickle of retries rather than a storm. It is a token
+// bucket, like gRPC's retry throttling: every first attempt is let through
+// and earns Ratio of a token; each retry spends a whole token and is
+// refused (ReasonBudget) when there is none; MinPerSecond tokens are earned
+// each second; the bucket holds at most Burst.
 //
-// Attach one Budget to the policies of every caller of the same dependency
-// (Policy.Budget). The zero Budget has the default options. A Budget is
-// safe for concurrent use and must not be copied after first use.
+// Attach one Budget to the policies of every caller of a dependency. The
+// zero Budget has the default options. A Budget is safe for concurrent use
+// and must not be copied after first use.
 type Budget struct {
 	opts BudgetOptions
 
@@ -47,9 +46,8 @@ type Budget struct {
 	last      time.Time // when perSecond was last credited
 }
 
-// Token counts are in millionths of a retry, so that a small Ratio earns
-// something and earnings add up exactly: ten first attempts at Ratio 0.1
-// earn one retry.
+// Tokens are counted in millionths of a retry, so that earnings add up
+// exactly: ten first attempts at Ratio 0.1 earn one retry.
 const tokenScale = 1_000_000
 
 // NewBudget returns a full Budget with the given options; nil means the
@@ -102,8 +100,7 @@ func (b *Budget) recordFirst() {
 	b.mu.Unlock()
 }
 
-// allowRetry spends a token for one retry, reporting false when there is
-// none.
+// allowRetry spends a token, reporting false when there is none.
 func (b *Budget) allowRetry() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -33,18 +33,6 @@ func (e *permanentError) Error() string   { return e.err.Error() }
 func (e *permanentError) Unwrap() error   { return e.err }
 func (e *permanentError) Retryable() bool { return false }
 
-// The interfaces through which an error says how it should be retried.
-type (
-	retryable interface {
-		error
-		Retryable() bool
-	}
-	retryAfter interface {
-		error
-		RetryAfter() time.Duration
-	}
-)
-
 // classify reports whether a failed attempt may be retried, by the rules
 // listed in Do's documentation, while the caller's context is live.
 func classify(p *Policy, err error, attemptTimedOut bool) bool {
@@ -62,7 +50,8 @@ func classify(p *Policy, err error, attemptTimedOut bool) bool {
 	if attemptTimedOut {
 		return true
 	}
-	if r, ok := errors.AsType[retryable](err); ok {
+	var r interface{ Retryable() bool }
+	if errors.As(err, &r) {
 		return r.Retryable()
 	}
 	return !errors.Is(err, context.Canceled)
@@ -71,7 +60,8 @@ func classify(p *Policy, err error, attemptTimedOut bool) bool {
 // hint returns the positive delay err asks for through a RetryAfter()
 // method, at most limit, or 0.
 func hint(err error, limit time.Duration) time.Duration {
-	if ra, ok := errors.AsType[retryAfter](err); ok {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
 		return min(max(ra.RetryAfter(), 0), limit)
 	}
 	return 0

@@ -102,16 +102,12 @@ func (e *Error) Unwrap() []error {
 // Timeout() truthfully.
 func (e *Error) Timeout() bool {
 	for _, err := range e.Unwrap() {
-		if t, ok := errors.AsType[timeout](err); ok && t.Timeout() {
+		var t interface{ Timeout() bool }
+		if errors.As(err, &t) && t.Timeout() {
 			return true
 		}
 	}
 	return false
-}
-
-type timeout interface {
-	error
-	Timeout() bool
 }
 
 func plural(n int) string {

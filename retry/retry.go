@@ -24,12 +24,8 @@ const (
 
 // Policy says how to retry: how many attempts, how long to wait between
 // them, which errors are worth another try, and where to report retries.
-// Each zero field means its default, so the zero Policy is a production
-// default.
-//
-// A Policy is a plain value: copy it, keep it in a package variable, share
-// it between goroutines. Do never modifies it, and each call makes its own
-// schedule, so concurrent calls share no state other than a Budget.
+// Each zero field means its default. A Policy is a plain value, safe to
+// copy and share: concurrent calls share no state other than a Budget.
 type Policy struct {
 	// MaxAttempts is the most times the operation runs, the first attempt
 	// included: 1 means no retries, 0 means DefaultMaxAttempts, and a
@@ -46,15 +42,14 @@ type Policy struct {
 	MaxDelay     time.Duration
 	Multiplier   float64
 
-	// Schedule, if set, replaces the default schedule: it is called once per
-	// call of Do, after the first failure, and must return a fresh BackOff
-	// (nil means the default schedule). InitialDelay, MaxDelay and
-	// Multiplier are then unused and not validated. A BackOff that returns
-	// backoff.Stop ends the loop with ReasonExhausted.
+	// Schedule, if set, replaces the default schedule (and leaves the three
+	// fields above unused): it is called after the first failure of each
+	// call and must return a fresh BackOff, or nil for the default. A
+	// BackOff that returns backoff.Stop ends the loop with ReasonExhausted.
 	Schedule func() backoff.BackOff
 
-	// MaxRetryAfter bounds the delay an error asks for through a
-	// RetryAfter() time.Duration method; zero means DefaultMaxRetryAfter.
+	// MaxRetryAfter bounds the delay an error asks for (see Do); zero means
+	// DefaultMaxRetryAfter.
 	MaxRetryAfter time.Duration
 
 	// AttemptTimeout, if positive, limits each attempt: the operation gets a
@@ -69,8 +64,7 @@ type Policy struct {
 	// Budget, if set, limits retries across every call that shares it.
 	Budget *Budget
 
-	// OnRetry, if set, is called before each wait, on the goroutine that
-	// called Do.
+	// OnRetry, if set, is called before each wait.
 	OnRetry func(ctx context.Context, a Attempt)
 
 	// Logger receives a warning for each retry, with the context, the
@@ -98,65 +92,35 @@ type Attempt struct {
 // the field. Do, DoValue and Transport return the same error instead of
 // running the operation; Validate lets a program check a policy at start-up.
 func (p Policy) Validate() error {
-	shape := p.Schedule == nil // with a Schedule, the shape fields are unused
 	invalid := func(format string, args ...any) error {
 		return fmt.Errorf("retry: invalid Policy: "+format, args...)
 	}
 	switch {
-	case shape && p.InitialDelay < 0:
-		return invalid("InitialDelay is negative (%v)", p.InitialDelay)
-	case shape && p.MaxDelay < 0:
-		return invalid("MaxDelay is negative (%v)", p.MaxDelay)
 	case p.MaxRetryAfter < 0:
 		return invalid("MaxRetryAfter is negative (%v)", p.MaxRetryAfter)
 	case p.AttemptTimeout < 0:
 		return invalid("AttemptTimeout is negative (%v)", p.AttemptTimeout)
-	case !shape || p.Multiplier == 0:
+	case p.Schedule != nil: // the fields below shape only the default schedule
+	case p.InitialDelay < 0:
+		return invalid("InitialDelay is negative (%v)", p.InitialDelay)
+	case p.MaxDelay < 0:
+		return invalid("MaxDelay is negative (%v)", p.MaxDelay)
 	case math.IsNaN(p.Multiplier):
 		return invalid("Multiplier is not a number (NaN)")
-	case p.Multiplier < 1:
+	case p.Multiplier != 0 && p.Multiplier < 1:
 		return invalid("Multiplier %v is below 1", p.Multiplier)
 	case math.IsInf(p.Multiplier, 1):
 		return invalid("Multiplier is infinite; it must be finite")
-	}
-	if shape && p.InitialDelay != 0 && p.MaxDelay != 0 && p.InitialDelay > p.MaxDelay {
+	case p.InitialDelay != 0 && p.MaxDelay != 0 && p.InitialDelay > p.MaxDelay:
 		return invalid("InitialDelay %v is above MaxDelay %v", p.InitialDelay, p.MaxDelay)
 	}
 	return nil
 }
 
-// newSchedule returns a fresh schedule for one call.
-func (p *Policy) newSchedule() backoff.BackOff {
-	if p.Schedule != nil {
-		if b := p.Schedule(); b != nil {
-			b.Reset()
-			return b
-		}
-		return newFullJitter(DefaultInitialDelay, DefaultMaxDelay, DefaultMultiplier)
-	}
-	maxDelay := p.MaxDelay
-	if maxDelay == 0 {
-		maxDelay = max(DefaultMaxDelay, p.InitialDelay)
-	}
-	initial := p.InitialDelay
-	if initial == 0 {
-		initial = min(DefaultInitialDelay, maxDelay)
-	}
-	mult := p.Multiplier
-	if mult == 0 {
-		mult = DefaultMultiplier
-	}
-	return newFullJitter(initial, maxDelay, mult)
-}
-
 // Do runs op until it succeeds or p says to give up, and returns nil, a
-// *Error saying why it gave up, or an error for an invalid Policy.
-//
-// The context is checked before the first attempt, and op receives it (or,
-// with AttemptTimeout, a child of it). Between attempts Do waits for the
-// schedule's delay, returning as soon as ctx ends; a delay that would end
-// past ctx's deadline is not started: Do gives up at once, while the caller
-// still has time to use the answer.
+// *Error saying why it gave up, or an error for an invalid Policy. The
+// context is checked before the first attempt, and op receives it (or, with
+// AttemptTimeout, a child of it).
 //
 // Each failed attempt is classified by the first of these rules that
 // matches:
@@ -174,13 +138,10 @@ func (p *Policy) newSchedule() backoff.BackOff {
 //
 // An error with a RetryAfter() time.Duration method that returns a positive
 // delay sets the next delay, bounded by p.MaxRetryAfter. A retry also needs
-// p.MaxAttempts and then p.Budget to allow it; the budget is asked last, so
-// a retry that would not happen anyway spends nothing.
-//
-// Before each wait, p.OnRetry is called, a warning is logged through
-// p.Logger with ctx, and a "retry" event is added to the span in ctx.
-// When the first attempt succeeds, Do allocates nothing (unless
-// p.AttemptTimeout needs a child context).
+// p.MaxAttempts and then p.Budget to allow it (the budget is asked last, so
+// a retry that would not happen anyway spends nothing), and room before
+// ctx's deadline: Do gives up at once rather than start a wait that would
+// outlast it, while the caller still has time to use the answer.
 func Do(ctx context.Context, p Policy, op func(context.Context) error) error {
 	_, err := run(ctx, &p, attemptsCounter(p.MeterProvider), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, op(ctx)
@@ -188,9 +149,8 @@ func Do(ctx context.Context, p Policy, op func(context.Context) error) error {
 	return err
 }
 
-// DoValue is Do for an operation that returns a value. It returns the value
-// of the attempt that succeeded or, with the *Error, whatever the last
-// attempt returned alongside its error.
+// DoValue is Do for an operation that returns a value: that of the attempt
+// that succeeded or, with the *Error, that of the last attempt.
 func DoValue[T any](ctx context.Context, p Policy, op func(context.Context) (T, error)) (T, error) {
 	return run(ctx, &p, attemptsCounter(p.MeterProvider), op, nil)
 }
@@ -229,7 +189,7 @@ func run[T any](ctx context.Context, p *Policy, attempts metric.Int64Counter,
 		if !classify(p, err, timedOut) {
 			return giveUp(ReasonPermanent, nil, 0)
 		}
-		if n == max(cmp.Or(p.MaxAttempts, DefaultMaxAttempts), 0) {
+		if n == max(cmp.Or(p.MaxAttempts, DefaultMaxAttempts), 0) { // never, if negative
 			return giveUp(ReasonExhausted, nil, 0)
 		}
 		if sched == nil {

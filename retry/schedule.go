@@ -1,11 +1,26 @@
 package retry
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 )
+
+// newSchedule returns a fresh schedule for one call.
+func (p *Policy) newSchedule() backoff.BackOff {
+	if p.Schedule != nil {
+		if b := p.Schedule(); b != nil {
+			b.Reset()
+			return b
+		}
+		return newFullJitter(DefaultInitialDelay, DefaultMaxDelay, DefaultMultiplier)
+	}
+	maxDelay := cmp.Or(p.MaxDelay, max(DefaultMaxDelay, p.InitialDelay))
+	initial := cmp.Or(p.InitialDelay, min(DefaultInitialDelay, maxDelay))
+	return newFullJitter(initial, maxDelay, cmp.Or(p.Multiplier, DefaultMultiplier))
+}
 
 // fullJitter is the default schedule: each delay is drawn uniformly from
 // [0, ceiling), and the ceiling grows from initial by multiplier up to max.

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -21,9 +20,8 @@ import (
 // safe to retry: the server uses it to apply the request at most once.
 const HeaderIdempotencyKey = "Idempotency-Key"
 
-// A discarded response is drained so that its connection can be reused: a
-// body declared longer than maxDrain is closed unread, and one still unread
-// after drainTimeout (it stalls, or trickles in) is abandoned.
+// How much of a discarded response is read, so that its connection can be
+// reused, before it is abandoned with its connection.
 const (
 	maxDrain     = 64 << 10
 	drainTimeout = 250 * time.Millisecond
@@ -34,22 +32,20 @@ const (
 //
 // A request is retried only when repeating it is safe: its method is
 // idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) or it carries an
-// Idempotency-Key header; its body can be replayed (it has none, or it is
-// http.NoBody, or GetBody is set, as http.NewRequest does for in-memory
-// bodies); and it asks for no protocol upgrade (an Upgrade header), whose
-// connection must reach the caller untouched. Any other request goes to
-// base once, untouched, and does not count towards p.Budget.
+// Idempotency-Key header; its body can be replayed (none, http.NoBody, or
+// GetBody set, as http.NewRequest sets it for in-memory bodies); and it
+// asks for no protocol upgrade. Any other request goes to base once,
+// untouched, and does not count towards p.Budget.
 //
 // This is the one list of what the package retries over HTTP:
 //
 //   - a response with status 408, 429, 502, 503 or 504, the statuses
-//     result.FromResponse also calls retryable. Its Retry-After header, in
-//     seconds or as an HTTP-date, sets the next delay, bounded by
-//     p.MaxRetryAfter;
-//   - an error from base, except one that would recur on every attempt: a
-//     TLS certificate that does not verify, or a request base refuses to
-//     send (a scheme it does not speak, an invalid header or method, a URL
-//     without a host or with a malformed address), which is sent once.
+//     result.FromResponse also calls retryable, after the delay its
+//     Retry-After header asks for, if any (bounded by p.MaxRetryAfter);
+//   - an error from base, unless it would recur on every attempt: a TLS
+//     certificate that does not verify, or a request base refuses to send
+//     (a scheme it does not speak, an invalid header, a URL without a host
+//     or with a malformed address).
 //
 // p.Classify sees a response with one of those statuses or any 5xx as an
 // error with an HTTPStatus() int method, so it may stop on it or retry
@@ -57,13 +53,11 @@ const (
 //
 // Each attempt sends a clone of the request, with its body from GetBody
 // after the first: the caller's request is never modified. A response that
-// is retried is drained (at most 64 KiB, for at most 250ms, after which it
-// is abandoned with its connection) and closed. When the loop gives up
-// after a response, that response is returned with a nil error, for the
-// caller to read and close; when it gives up after an error, the error is a
-// *Error. With p.AttemptTimeout, the attempt's deadline also covers reading
-// the returned response's body. A nil request, or one with a nil URL or
-// Header, is an error, as it is for http.Transport.
+// is retried is drained (at most 64 KiB for at most 250ms) and closed. When
+// the loop gives up after a response, that response is returned with a nil
+// error; after an error, the error is a *Error. With p.AttemptTimeout, the
+// attempt's deadline also covers reading the returned response's body. A
+// nil request, or one with a nil URL or Header, is an error.
 //
 // The returned RoundTripper is safe for concurrent use if base is, and
 // passes CloseIdleConnections on to base.
@@ -198,13 +192,10 @@ func closeBody(req *http.Request) {
 // attempt. net/http gives a request it refuses to send no error type, so
 // the text of its errors decides.
 func cannotSucceed(err error) bool {
-	_, verify := errors.AsType[*tls.CertificateVerificationError](err)
-	_, unknown := errors.AsType[x509.UnknownAuthorityError](err)
-	_, invalid := errors.AsType[x509.CertificateInvalidError](err)
-	_, hostname := errors.AsType[x509.HostnameError](err)
+	_, certificate := errors.AsType[*tls.CertificateVerificationError](err)
 	_, address := errors.AsType[*net.AddrError](err) // such as an invalid port
 	msg := err.Error()
-	return verify || unknown || invalid || hostname || address ||
+	return certificate || address ||
 		strings.Contains(msg, "unsupported protocol scheme") ||
 		strings.Contains(msg, "net/http: invalid ") || // header or trailer
 		strings.Contains(msg, "http: no Host in request URL")
