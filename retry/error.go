@@ -77,14 +77,14 @@ func (e *Error) Error() string {
 // contextText says how the context ended, with its cause if one was set:
 // "context canceled (shutting down)".
 func (e *Error) contextText() string {
-	if len(e.ctxErr) == 0 {
+	switch n := len(e.ctxErr); n {
+	case 0:
 		return "context done"
+	case 1:
+		return e.ctxErr[0].Error()
+	default:
+		return e.ctxErr[n-1].Error() + " (" + e.ctxErr[0].Error() + ")"
 	}
-	s := "context " + strings.TrimPrefix(e.ctxErr[len(e.ctxErr)-1].Error(), "context ")
-	if len(e.ctxErr) > 1 {
-		s += " (" + e.ctxErr[0].Error() + ")"
-	}
-	return s
 }
 
 // Unwrap returns the last attempt's error and, for ReasonContext, the

@@ -33,7 +33,7 @@ type Policy struct {
 	MaxAttempts int
 
 	// InitialDelay, MaxDelay and Multiplier shape the default schedule: the
-	// n-th delay is drawn uniformly from [0, ceiling] ("full jitter"), where
+	// n-th delay is drawn uniformly below a ceiling ("full jitter"), where
 	// the ceiling is InitialDelay × Multiplierⁿ⁻¹ capped at MaxDelay. Zero
 	// means the default (100ms, 10s, 2); a MaxDelay below 100ms also lowers
 	// the default InitialDelay to it. Multiplier must be finite and at least

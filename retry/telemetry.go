@@ -58,12 +58,14 @@ func observeRetry(ctx context.Context, p *Policy, a Attempt) {
 	if p.OnRetry != nil {
 		p.OnRetry(ctx, a)
 	}
-	attrs := []slog.Attr{slog.Int("attempt", a.Number)}
-	if p.MaxAttempts >= 0 {
-		attrs = append(attrs, slog.Int("max_attempts", cmp.Or(p.MaxAttempts, DefaultMaxAttempts)))
+	if logger := cmp.Or(p.Logger, slog.Default()); logger.Enabled(ctx, slog.LevelWarn) {
+		attrs := []slog.Attr{slog.Int("attempt", a.Number)}
+		if p.MaxAttempts >= 0 {
+			attrs = append(attrs, slog.Int("max_attempts", cmp.Or(p.MaxAttempts, DefaultMaxAttempts)))
+		}
+		attrs = append(attrs, slog.Duration("delay", a.Delay), slog.Duration("elapsed", a.Elapsed), slog.Any("error", a.Err))
+		logger.LogAttrs(ctx, slog.LevelWarn, "retry: attempt failed, retrying", attrs...)
 	}
-	attrs = append(attrs, slog.Duration("delay", a.Delay), slog.Duration("elapsed", a.Elapsed), slog.Any("error", a.Err))
-	cmp.Or(p.Logger, slog.Default()).LogAttrs(ctx, slog.LevelWarn, "retry: attempt failed, retrying", attrs...)
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.AddEvent("retry", trace.WithAttributes(
 			attribute.Int("retry.attempt", a.Number),
