@@ -43,7 +43,7 @@ const (
 //     result.FromResponse also calls retryable, after the delay its
 //     Retry-After header asks for, if any (bounded by p.MaxRetryAfter);
 //   - an error from base, unless it would recur on every attempt: a TLS
-//     certificate that does not verify, or a request base refuses to send
+//     certificate that does not verify, or a request that base refuses to send
 //     (a scheme it does not speak, an invalid header, a URL without a host
 //     or with a malformed address).
 //
