@@ -14,15 +14,13 @@ type Reason string
 
 // The reasons a retry loop gives up.
 const (
-	// ReasonExhausted: every allowed attempt failed, or the schedule
-	// returned backoff.Stop.
+	// ReasonExhausted: every allowed attempt failed, or the schedule stopped.
 	ReasonExhausted Reason = "exhausted"
 	// ReasonPermanent: the error is not worth retrying (see Do).
 	ReasonPermanent Reason = "permanent"
 	// ReasonBudget: the Policy's Budget had no retry left.
 	ReasonBudget Reason = "budget"
-	// ReasonContext: the caller's context ended, or the next delay would
-	// have ended past its deadline.
+	// ReasonContext: the context ended, or the next delay would outlast it.
 	ReasonContext Reason = "context"
 )
 

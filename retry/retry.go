@@ -75,7 +75,8 @@ type Policy struct {
 	// MeterProvider provides the counter retry.attempts, which counts every
 	// attempt with its retry.outcome: "success", "retry" (another attempt
 	// follows) or the Reason the loop gave up after it. Nil means the
-	// global provider, a no-op until the program installs an SDK.
+	// global provider, a no-op until the program installs an SDK (once, as
+	// OpenTelemetry expects: the package makes its counter there once).
 	MeterProvider metric.MeterProvider
 }
 

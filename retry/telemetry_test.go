@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -109,14 +110,18 @@ func testMetricAttemptsByOutcome(t *testing.T) {
 	}
 }
 
-func TestMetricGlobalProvider(t *testing.T) {
+// globalReader installs, once per test binary, an SDK as the global meter
+// provider: OpenTelemetry hands the global provider's instruments to the
+// first SDK installed only, as a program installs its SDK once.
+var globalReader = sync.OnceValue(func() *sdkmetric.ManualReader {
 	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	defer mp.Shutdown(context.Background())
-	prev := otel.GetMeterProvider()
-	otel.SetMeterProvider(mp)
-	defer otel.SetMeterProvider(prev)
+	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	return reader
+})
 
+func TestMetricGlobalProvider(t *testing.T) {
+	reader := globalReader()
+	before := attemptCounts(t, reader)
 	synctest.Test(t, func(t *testing.T) {
 		op, _ := failing(errors.New("boom"))
 		if err := Do(context.Background(), quietPolicy(), op); err != nil {
@@ -130,8 +135,8 @@ func TestMetricGlobalProvider(t *testing.T) {
 			t.Fatalf("RoundTrip = %v, %v", resp, err)
 		}
 	})
-	if got := attemptCounts(t, reader); got["success"] != 2 || got["retry"] != 1 {
-		t.Errorf("global provider saw %v, want 2 successes and 1 retry", got)
+	if got := attemptCounts(t, reader); got["success"]-before["success"] != 2 || got["retry"]-before["retry"] != 1 {
+		t.Errorf("global provider saw %v after %v, want 2 more successes and 1 more retry", got, before)
 	}
 }
 
