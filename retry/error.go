@@ -20,7 +20,7 @@ const (
 	ReasonPermanent Reason = "permanent"
 	// ReasonBudget: the Policy's Budget had no retry left.
 	ReasonBudget Reason = "budget"
-	// ReasonContext: the context ended, or the next delay would outlast it.
+	// ReasonContext: the context ended, or its deadline left no room for the next delay.
 	ReasonContext Reason = "context"
 )
 
