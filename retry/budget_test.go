@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestBudgetStartsFullAndEmpties(t *testing.T) {
-	b := NewBudget(&BudgetOptions{Burst: 3, MinPerSecond: -1, Clock: newManualClock()})
+	b := NewBudget(&BudgetOptions{Burst: 3, MinPerSecond: -1})
 	if got := b.Available(); got != 3 {
 		t.Fatalf("Available = %d, want 3", got)
 	}
@@ -30,7 +31,7 @@ func TestBudgetStartsFullAndEmpties(t *testing.T) {
 }
 
 func TestBudgetRatio(t *testing.T) {
-	b := NewBudget(&BudgetOptions{Ratio: 0.25, Burst: 2, MinPerSecond: -1, Clock: newManualClock()})
+	b := NewBudget(&BudgetOptions{Ratio: 0.25, Burst: 2, MinPerSecond: -1})
 	b.allowRetry()
 	b.allowRetry()
 	for i := range 3 {
@@ -52,27 +53,30 @@ func TestBudgetRatio(t *testing.T) {
 }
 
 func TestBudgetMinPerSecond(t *testing.T) {
-	clock := newManualClock()
-	b := NewBudget(&BudgetOptions{Ratio: -1, MinPerSecond: 2, Burst: 5, Clock: clock})
+	synctest.Test(t, testBudgetMinPerSecond)
+}
+
+func testBudgetMinPerSecond(t *testing.T) {
+	b := NewBudget(&BudgetOptions{Ratio: -1, MinPerSecond: 2, Burst: 5})
 	for b.allowRetry() {
 	}
-	clock.Advance(1500 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond)
 	if got := b.Available(); got != 3 {
 		t.Errorf("Available = %d after 1.5s at 2/s, want 3", got)
 	}
 	// Short intervals add up instead of each rounding down to nothing.
 	for range 4 {
-		clock.Advance(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 		b.Available()
 	}
 	if got := b.Available(); got != 3 {
 		t.Errorf("Available = %d after 0.4s more, want 3 (3.8 tokens)", got)
 	}
-	clock.Advance(100 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
 	if got := b.Available(); got != 4 {
 		t.Errorf("Available = %d after 2s at 2/s, want 4", got)
 	}
-	clock.Advance(time.Hour)
+	time.Sleep(time.Hour)
 	if got := b.Available(); got != 5 {
 		t.Errorf("Available = %d after an hour, want Burst 5", got)
 	}
@@ -87,11 +91,11 @@ func TestBudgetMinPerSecond(t *testing.T) {
 
 func TestBudgetDefaults(t *testing.T) {
 	for name, b := range map[string]*Budget{"zero": {}, "nil options": NewBudget(nil), "NaN": NewBudget(&BudgetOptions{Ratio: math.NaN(), MinPerSecond: math.NaN()})} {
-		if got := b.Available(); got != DefaultBudgetBurst {
-			t.Errorf("%s: Available = %d, want %d", name, got, DefaultBudgetBurst)
+		if got := b.Available(); got != 10 {
+			t.Errorf("%s: Available = %d, want the default burst 10", name, got)
 		}
-		if b.earn != DefaultBudgetRatio*tokenScale || b.perSec != DefaultBudgetMinPerSecond*tokenScale {
-			t.Errorf("%s: earn %d, perSec %v; want the defaults", name, b.earn, b.perSec)
+		if b.earn != 0.1*tokenScale || b.perSecond != 1*tokenScale {
+			t.Errorf("%s: earn %d, perSecond %v; want the defaults 0.1 and 1", name, b.earn, b.perSecond)
 		}
 	}
 	var nilBudget *Budget
@@ -138,7 +142,7 @@ func TestBudgetConcurrent(t *testing.T) {
 // fails: the budget keeps the retries to Burst plus Ratio of the calls.
 func TestBudgetStopsStorm(t *testing.T) {
 	b := NewBudget(&BudgetOptions{Ratio: 0.1, Burst: 5, MinPerSecond: -1})
-	p := testPolicy(newAutoClock())
+	p := quietPolicy()
 	p.Budget = b
 	p.Schedule = func() backoff.BackOff { return &backoff.ZeroBackOff{} }
 	attempts, budgetStops := 0, 0

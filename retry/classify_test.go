@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"testing/synctest"
 
 	"github.com/hardenkit/harden/result"
 )
@@ -35,26 +36,28 @@ func TestClassifyResultCodes(t *testing.T) {
 	for _, tt := range tests {
 		code := result.CodeOf(tt.err)
 		t.Run(fmt.Sprintf("%s/%v", code, tt.err), func(t *testing.T) {
-			for _, err := range []error{tt.err, fmt.Errorf("load project: %w", tt.err)} {
-				calls := 0
-				p := testPolicy(newAutoClock())
-				p.MaxAttempts = 3
-				got := Do(context.Background(), p, func(context.Context) error {
-					calls++
-					return err
-				})
-				e := asError(t, got)
-				wantCalls, wantReason := 1, ReasonPermanent
-				if tt.retry {
-					wantCalls, wantReason = 3, ReasonExhausted
+			synctest.Test(t, func(t *testing.T) {
+				for _, err := range []error{tt.err, fmt.Errorf("load project: %w", tt.err)} {
+					calls := 0
+					p := quietPolicy()
+					p.MaxAttempts = 3
+					got := Do(context.Background(), p, func(context.Context) error {
+						calls++
+						return err
+					})
+					e := asError(t, got)
+					wantCalls, wantReason := 1, ReasonPermanent
+					if tt.retry {
+						wantCalls, wantReason = 3, ReasonExhausted
+					}
+					if calls != wantCalls || e.Reason != wantReason {
+						t.Errorf("%v: %d calls, %s; want %d, %s", err, calls, e.Reason, wantCalls, wantReason)
+					}
+					if result.CodeOf(got) != code {
+						t.Errorf("CodeOf = %s, want %s", result.CodeOf(got), code)
+					}
 				}
-				if calls != wantCalls || e.Reason != wantReason {
-					t.Errorf("%v: %d calls, %s; want %d, %s", err, calls, e.Reason, wantCalls, wantReason)
-				}
-				if result.CodeOf(got) != code {
-					t.Errorf("CodeOf = %s, want %s", result.CodeOf(got), code)
-				}
-			}
+			})
 		})
 	}
 }
@@ -134,7 +137,7 @@ func TestPermanent(t *testing.T) {
 	inner := result.NotFound("project", "42")
 	wrapped := fmt.Errorf("load: %w", inner)
 	calls := 0
-	p := testPolicy(newAutoClock())
+	p := quietPolicy()
 	p.Classify = func(error) Decision { return DecisionRetry }
 	err := Do(context.Background(), p, func(context.Context) error {
 		calls++
@@ -147,8 +150,8 @@ func TestPermanent(t *testing.T) {
 	if !errors.Is(err, wrapped) || !errors.Is(err, inner) || !errors.Is(err, result.ErrNotFound) {
 		t.Errorf("error %v lost its chain", err)
 	}
-	if got := result.As(err); got != inner {
-		t.Errorf("result.As = %v, want the original *result.Error", got)
+	if got, _ := errors.AsType[*result.Error](err); got != inner {
+		t.Errorf("errors.AsType = %v, want the original *result.Error", got)
 	}
 	if result.CodeOf(err) != result.CodeNotFound {
 		t.Errorf("CodeOf = %s, want NOT_FOUND", result.CodeOf(err))
@@ -162,13 +165,5 @@ func TestPermanent(t *testing.T) {
 	var r interface{ Retryable() bool }
 	if !errors.As(Permanent(result.Unavailable("", 0)), &r) || r.Retryable() {
 		t.Error("a Permanent error does not report Retryable() == false")
-	}
-}
-
-func TestDecisionString(t *testing.T) {
-	for d, want := range map[Decision]string{DecisionDefault: "default", DecisionRetry: "retry", DecisionStop: "stop", 9: "Decision(9)"} {
-		if d.String() != want {
-			t.Errorf("%d.String() = %q, want %q", d, d.String(), want)
-		}
 	}
 }

@@ -163,7 +163,10 @@ func ExampleNewBudget() {
 		})
 	}
 	fmt.Println("calls: 20, attempts:", attempts, "(without the budget: 80)")
-	// Output: calls: 20, attempts: 23 (without the budget: 80)
+	fmt.Println("retries left:", budget.Available())
+	// Output:
+	// calls: 20, attempts: 23 (without the budget: 80)
+	// retries left: 0
 }
 
 func ExampleTransport() {

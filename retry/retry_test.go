@@ -19,10 +19,18 @@ import (
 
 var quiet = slog.New(slog.DiscardHandler)
 
-// testPolicy returns a quiet policy on clock c.
-func testPolicy(c Clock) Policy {
-	return Policy{Clock: c, Logger: quiet}
+// testPolicy returns a quiet policy whose OnRetry records the delays the
+// loop waits for. Tests that wait run in a testing/synctest bubble, where
+// the waits take no real time.
+func testPolicy() (Policy, *[]time.Duration) {
+	var delays []time.Duration
+	return Policy{Logger: quiet, OnRetry: func(_ context.Context, a Attempt) {
+		delays = append(delays, a.Delay)
+	}}, &delays
 }
+
+// quietPolicy is a quiet policy that records nothing.
+func quietPolicy() Policy { return Policy{Logger: quiet} }
 
 // failing returns an op that fails with errs in turn, then succeeds, and a
 // pointer to the number of calls.
@@ -47,50 +55,66 @@ func asError(t *testing.T, err error) *Error {
 }
 
 func TestDoFirstAttemptSucceeds(t *testing.T) {
-	clock := newAutoClock()
-	op, calls := failing()
-	if err := Do(context.Background(), testPolicy(clock), op); err != nil {
-		t.Fatalf("Do = %v, want nil", err)
-	}
-	if *calls != 1 {
-		t.Errorf("op ran %d times, want 1", *calls)
-	}
-	if d := clock.Delays(); len(d) != 0 {
-		t.Errorf("timers made: %v, want none", d)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		op, calls := failing()
+		p, delays := testPolicy()
+		if err := Do(context.Background(), p, op); err != nil {
+			t.Fatalf("Do = %v, want nil", err)
+		}
+		if *calls != 1 {
+			t.Errorf("op ran %d times, want 1", *calls)
+		}
+		if len(*delays) != 0 || time.Since(start) != 0 {
+			t.Errorf("waited %v (delays %v), want no wait", time.Since(start), *delays)
+		}
+	})
 }
 
 func TestDoRetriesUntilSuccess(t *testing.T) {
-	clock := newAutoClock()
-	boom := errors.New("connection reset")
-	op, calls := failing(boom, boom)
-	var seen []Attempt
-	p := testPolicy(clock)
-	p.OnRetry = func(_ context.Context, a Attempt) { seen = append(seen, a) }
-	if err := Do(context.Background(), p, op); err != nil {
-		t.Fatalf("Do = %v, want nil", err)
-	}
-	if *calls != 3 {
-		t.Errorf("op ran %d times, want 3", *calls)
-	}
-	delays := clock.Delays()
-	if len(seen) != 2 || len(delays) != 2 {
-		t.Fatalf("OnRetry saw %d retries and %d timers, want 2 and 2", len(seen), len(delays))
-	}
-	var elapsed time.Duration
-	for i, a := range seen {
-		if a.Number != i+1 || !errors.Is(a.Err, boom) || a.Delay != delays[i] || a.Elapsed != elapsed {
-			t.Errorf("retry %d = %+v, want number %d, err %v, delay %v, elapsed %v", i, a, i+1, boom, delays[i], elapsed)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		boom := errors.New("connection reset")
+		var seen []Attempt
+		calls := 0
+		p := quietPolicy()
+		p.OnRetry = func(_ context.Context, a Attempt) { seen = append(seen, a) }
+		err := Do(context.Background(), p, func(context.Context) error {
+			calls++
+			time.Sleep(time.Second) // each attempt takes a second
+			if calls < 3 {
+				return boom
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Do = %v, want nil", err)
 		}
-		elapsed += a.Delay
-	}
+		if calls != 3 || len(seen) != 2 {
+			t.Fatalf("op ran %d times with %d retries, want 3 and 2", calls, len(seen))
+		}
+		// Elapsed counts from the start of the first attempt.
+		elapsed := time.Second
+		for i, a := range seen {
+			if a.Number != i+1 || !errors.Is(a.Err, boom) || a.Elapsed != elapsed {
+				t.Errorf("retry %d = %+v, want number %d, err %v, elapsed %v", i, a, i+1, boom, elapsed)
+			}
+			elapsed += a.Delay + time.Second
+		}
+		if got := time.Since(start); got != elapsed {
+			t.Errorf("Do took %v, want the attempts and the delays OnRetry saw, %v", got, elapsed)
+		}
+	})
 }
 
 func TestDoExhausted(t *testing.T) {
-	clock := newAutoClock()
+	synctest.Test(t, func(t *testing.T) { testDoExhausted(t) })
+}
+
+func testDoExhausted(t *testing.T) {
 	boom := result.Unavailable("maintenance", 0)
 	calls := 0
-	p := testPolicy(clock)
+	p, delays := testPolicy()
 	p.MaxAttempts = 3
 	err := Do(context.Background(), p, func(context.Context) error {
 		calls++
@@ -101,7 +125,7 @@ func TestDoExhausted(t *testing.T) {
 		t.Errorf("got reason %s after %d attempts (%d calls), want exhausted after 3", e.Reason, e.Attempts, calls)
 	}
 	var sum time.Duration
-	for _, d := range clock.Delays() {
+	for _, d := range *delays {
 		sum += d
 	}
 	if e.Elapsed != sum {
@@ -132,13 +156,15 @@ func TestDoMaxAttempts(t *testing.T) {
 			for i := range errs {
 				errs[i] = boom
 			}
-			op, calls := failing(errs...)
-			p := testPolicy(newAutoClock())
-			p.MaxAttempts = tt.max
-			err := Do(context.Background(), p, op)
-			if *calls != tt.wantCalls || (err != nil) != tt.wantErr {
-				t.Errorf("MaxAttempts %d: %d calls, err %v; want %d calls, error %v", tt.max, *calls, err, tt.wantCalls, tt.wantErr)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				op, calls := failing(errs...)
+				p := quietPolicy()
+				p.MaxAttempts = tt.max
+				err := Do(context.Background(), p, op)
+				if *calls != tt.wantCalls || (err != nil) != tt.wantErr {
+					t.Errorf("MaxAttempts %d: %d calls, err %v; want %d calls, error %v", tt.max, *calls, err, tt.wantCalls, tt.wantErr)
+				}
+			})
 		})
 	}
 }
@@ -147,7 +173,7 @@ func TestDoContextDoneBeforeFirstAttempt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	op, calls := failing()
-	err := Do(ctx, testPolicy(newAutoClock()), op)
+	err := Do(ctx, quietPolicy(), op)
 	e := asError(t, err)
 	if *calls != 0 || e.Reason != ReasonContext || e.Attempts != 0 || e.Last != nil {
 		t.Errorf("got %d calls, %+v; want no attempt and ReasonContext", *calls, e)
@@ -164,42 +190,37 @@ func TestDoContextCauseIsKept(t *testing.T) {
 	shutdown := errors.New("shutting down")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(shutdown)
-	err := Do(ctx, testPolicy(newAutoClock()), func(context.Context) error { return nil })
+	err := Do(ctx, quietPolicy(), func(context.Context) error { return nil })
 	if !errors.Is(err, shutdown) || !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v does not match both the cause and context.Canceled", err)
 	}
 }
 
 func TestDoCancelledMidSleep(t *testing.T) {
-	clock := newManualClock()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	boom := result.Unavailable("", 0)
-	p := testPolicy(clock)
-	p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(time.Hour) }
-	done := make(chan error, 1)
-	go func() { done <- Do(ctx, p, func(context.Context) error { return boom }) }()
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		boom := result.Unavailable("", 0)
+		p, delays := testPolicy()
+		p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(time.Hour) }
+		done := make(chan error, 1)
+		go func() { done <- Do(ctx, p, func(context.Context) error { return boom }) }()
 
-	if d := <-clock.made; d != time.Hour {
-		t.Fatalf("waiting %v, want 1h", d)
-	}
-	cancel()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Do did not return after its context was cancelled mid-sleep")
-	}
-	e := asError(t, err)
-	if e.Reason != ReasonContext || e.Attempts != 1 || !errors.Is(err, boom) || !errors.Is(err, context.Canceled) {
-		t.Errorf("got %+v (%v), want ReasonContext after 1 attempt matching both errors", e, err)
-	}
-	if !strings.Contains(err.Error(), "context canceled after 1 attempt") {
-		t.Errorf("Error() = %q, want it to say the context was cancelled", err)
-	}
-	if n := clock.Live(); n != 0 {
-		t.Errorf("%d timers left running", n)
-	}
+		synctest.Wait() // Do is waiting
+		if len(*delays) != 1 || (*delays)[0] != time.Hour {
+			t.Fatalf("waiting %v, want 1h", *delays)
+		}
+		time.Sleep(time.Minute)
+		cancel()
+		err := <-done
+		e := asError(t, err)
+		if e.Reason != ReasonContext || e.Attempts != 1 || !errors.Is(err, boom) || !errors.Is(err, context.Canceled) {
+			t.Errorf("got %+v (%v), want ReasonContext after 1 attempt matching both errors", e, err)
+		}
+		if want := "retry: context canceled after 1 attempt in 1m0s: UNAVAILABLE"; !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Error() = %q, want it to start %q", err, want)
+		}
+	})
 }
 
 func TestDoCancelledMidSleepSystemClock(t *testing.T) {
@@ -230,16 +251,19 @@ func TestDoCancelledMidSleepSystemClock(t *testing.T) {
 }
 
 func TestDoDelayPastDeadline(t *testing.T) {
-	clock := newAutoClock()
+	synctest.Test(t, func(t *testing.T) { testDoDelayPastDeadline(t) })
+}
+
+func testDoDelayPastDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	p := testPolicy(clock)
+	p, delays := testPolicy()
 	p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(2 * time.Minute) }
 	op, calls := failing(errors.New("boom"), errors.New("boom"))
 	err := Do(ctx, p, op)
 	e := asError(t, err)
-	if *calls != 1 || e.Reason != ReasonContext || len(clock.Delays()) != 0 {
-		t.Errorf("got %d calls, reason %s, timers %v; want 1 call, ReasonContext, no timer", *calls, e.Reason, clock.Delays())
+	if *calls != 1 || e.Reason != ReasonContext || len(*delays) != 0 {
+		t.Errorf("got %d calls, reason %s, delays %v; want 1 call, ReasonContext, no wait", *calls, e.Reason, *delays)
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %v does not match context.DeadlineExceeded", err)
@@ -267,16 +291,16 @@ func TestDoRetryAfter(t *testing.T) {
 		{"user type", hintErr(7 * time.Second), 0, 7 * time.Second},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clock := newAutoClock()
-			p := testPolicy(clock)
+		synctest.Test(t, func(t *testing.T) {
+			start := time.Now()
+			p, delays := testPolicy()
 			p.MaxRetryAfter = tt.maxHint
 			op, _ := failing(tt.err)
 			if err := Do(context.Background(), p, op); err != nil {
-				t.Fatalf("Do = %v", err)
+				t.Fatalf("%s: Do = %v", tt.name, err)
 			}
-			if d := clock.Delays(); len(d) != 1 || d[0] != tt.wantDelay {
-				t.Errorf("delays %v, want [%v]", d, tt.wantDelay)
+			if d := *delays; len(d) != 1 || d[0] != tt.wantDelay || time.Since(start) != tt.wantDelay {
+				t.Errorf("%s: delays %v after %v, want [%v]", tt.name, d, time.Since(start), tt.wantDelay)
 			}
 		})
 	}
@@ -289,27 +313,28 @@ func (h hintErr) Error() string             { return "slow down" }
 func (h hintErr) RetryAfter() time.Duration { return time.Duration(h) }
 
 func TestDoRetryAfterZeroUsesSchedule(t *testing.T) {
-	clock := newAutoClock()
-	p := testPolicy(clock)
-	p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(123 * time.Millisecond) }
-	op, _ := failing(result.RateLimited(0))
-	if err := Do(context.Background(), p, op); err != nil {
-		t.Fatal(err)
-	}
-	if d := clock.Delays(); len(d) != 1 || d[0] != 123*time.Millisecond {
-		t.Errorf("delays %v, want the schedule's [123ms]", d)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		p, delays := testPolicy()
+		p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(123 * time.Millisecond) }
+		op, _ := failing(result.RateLimited(0))
+		if err := Do(context.Background(), p, op); err != nil {
+			t.Fatal(err)
+		}
+		if d := *delays; len(d) != 1 || d[0] != 123*time.Millisecond {
+			t.Errorf("delays %v, want the schedule's [123ms]", d)
+		}
+	})
 }
 
 func TestDoRetryAfterPastDeadlineGivesUp(t *testing.T) {
-	clock := newAutoClock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	op, calls := failing(result.RateLimited(30 * time.Second))
-	err := Do(ctx, testPolicy(clock), op)
+	p, delays := testPolicy()
+	err := Do(ctx, p, op)
 	e := asError(t, err)
-	if *calls != 1 || e.Reason != ReasonContext || len(clock.Delays()) != 0 {
-		t.Errorf("got %d calls, %s, timers %v; want to give up at once", *calls, e.Reason, clock.Delays())
+	if *calls != 1 || e.Reason != ReasonContext || len(*delays) != 0 {
+		t.Errorf("got %d calls, %s, delays %v; want to give up at once", *calls, e.Reason, *delays)
 	}
 	if result.CodeOf(err) != result.CodeRateLimited || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %v: want RATE_LIMITED and DeadlineExceeded in its chain", err)
@@ -317,7 +342,11 @@ func TestDoRetryAfterPastDeadlineGivesUp(t *testing.T) {
 }
 
 func TestDoAttemptTimeout(t *testing.T) {
-	p := testPolicy(newAutoClock())
+	synctest.Test(t, func(t *testing.T) { testDoAttemptTimeout(t) })
+}
+
+func testDoAttemptTimeout(t *testing.T) {
+	p := quietPolicy()
 	p.AttemptTimeout = 20 * time.Millisecond
 	var calls int
 	var deadlines []bool
@@ -344,9 +373,12 @@ func TestDoAttemptTimeout(t *testing.T) {
 }
 
 func TestDoValue(t *testing.T) {
-	clock := newAutoClock()
+	synctest.Test(t, func(t *testing.T) { testDoValue(t) })
+}
+
+func testDoValue(t *testing.T) {
 	n := 0
-	got, err := DoValue(context.Background(), testPolicy(clock), func(context.Context) (string, error) {
+	got, err := DoValue(context.Background(), quietPolicy(), func(context.Context) (string, error) {
 		n++
 		if n < 3 {
 			return "", result.Timeout(nil)
@@ -357,7 +389,7 @@ func TestDoValue(t *testing.T) {
 		t.Errorf("DoValue = %q, %v after %d calls; want profile, nil after 3", got, err, n)
 	}
 
-	got, err = DoValue(context.Background(), testPolicy(clock), func(context.Context) (string, error) {
+	got, err = DoValue(context.Background(), quietPolicy(), func(context.Context) (string, error) {
 		return "partial", result.NotFound("profile", "42")
 	})
 	if got != "partial" || !errors.Is(err, result.ErrNotFound) {
@@ -368,32 +400,33 @@ func TestDoValue(t *testing.T) {
 // DoValue returns the last attempt's value with the error however the loop
 // ends, a context cancelled during the wait included.
 func TestDoValueLastValue(t *testing.T) {
-	op := func(context.Context) (int, error) { return 42, errors.New("boom") }
+	synctest.Test(t, func(t *testing.T) {
+		op := func(context.Context) (int, error) { return 42, errors.New("boom") }
 
-	p := testPolicy(newAutoClock())
-	p.MaxAttempts = 2
-	if v, err := DoValue(context.Background(), p, op); v != 42 || asError(t, err).Reason != ReasonExhausted {
-		t.Errorf("exhausted: DoValue = %d, %v; want 42 and ReasonExhausted", v, err)
-	}
+		p := quietPolicy()
+		p.MaxAttempts = 2
+		if v, err := DoValue(context.Background(), p, op); v != 42 || asError(t, err).Reason != ReasonExhausted {
+			t.Errorf("exhausted: DoValue = %d, %v; want 42 and ReasonExhausted", v, err)
+		}
 
-	clock := newManualClock()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	type out struct {
-		v   int
-		err error
-	}
-	done := make(chan out, 1)
-	go func() {
-		v, err := DoValue(ctx, testPolicy(clock), op)
-		done <- out{v, err}
-	}()
-	<-clock.made // the loop waits after the first attempt
-	cancel()
-	o := <-done
-	if o.v != 42 || asError(t, o.err).Reason != ReasonContext {
-		t.Errorf("cancelled mid-wait: DoValue = %d, %v; want 42 and ReasonContext", o.v, o.err)
-	}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		type out struct {
+			v   int
+			err error
+		}
+		done := make(chan out, 1)
+		go func() {
+			v, err := DoValue(ctx, quietPolicy(), op)
+			done <- out{v, err}
+		}()
+		synctest.Wait() // the loop waits after the first attempt
+		cancel()
+		o := <-done
+		if o.v != 42 || asError(t, o.err).Reason != ReasonContext {
+			t.Errorf("cancelled mid-wait: DoValue = %d, %v; want 42 and ReasonContext", o.v, o.err)
+		}
+	})
 }
 
 func TestDoInvalidPolicy(t *testing.T) {
@@ -459,36 +492,38 @@ func TestDoScheduleIgnoresDefaultScheduleFields(t *testing.T) {
 	}
 	// A Schedule that returns nil gets the default schedule, still without
 	// reading the unused fields.
-	clock := newAutoClock()
-	p := Policy{Clock: clock, Logger: quiet, MaxAttempts: 3, InitialDelay: -1, Multiplier: math.NaN(),
-		Schedule: func() backoff.BackOff { return nil }}
-	_ = Do(context.Background(), p, func(context.Context) error { return errors.New("boom") })
-	for i, d := range clock.Delays() {
-		if ceiling := DefaultInitialDelay << i; d < 0 || d > ceiling {
-			t.Errorf("delay %d = %v, want within [0, %v]", i+1, d, ceiling)
+	synctest.Test(t, func(t *testing.T) {
+		p, delays := testPolicy()
+		p.MaxAttempts, p.InitialDelay, p.Multiplier = 3, -1, math.NaN()
+		p.Schedule = func() backoff.BackOff { return nil }
+		_ = Do(context.Background(), p, func(context.Context) error { return errors.New("boom") })
+		for i, d := range *delays {
+			if ceiling := DefaultInitialDelay << i; d < 0 || d > ceiling {
+				t.Errorf("delay %d = %v, want within [0, %v]", i+1, d, ceiling)
+			}
 		}
-	}
-	if n := len(clock.Delays()); n != 2 {
-		t.Errorf("%d delays, want 2", n)
-	}
+		if n := len(*delays); n != 2 {
+			t.Errorf("%d delays, want 2", n)
+		}
+	})
 }
 
 func TestDoSchedule(t *testing.T) {
 	boom := errors.New("boom")
-	t.Run("constant", func(t *testing.T) {
-		clock := newAutoClock()
-		p := testPolicy(clock)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		p, delays := testPolicy()
 		p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(7 * time.Second) }
 		op, _ := failing(boom, boom, boom)
 		if err := Do(context.Background(), p, op); err != nil {
 			t.Fatal(err)
 		}
-		if d := clock.Delays(); fmt.Sprint(d) != "[7s 7s 7s]" {
-			t.Errorf("delays %v, want [7s 7s 7s]", d)
+		if d := *delays; fmt.Sprint(d) != "[7s 7s 7s]" || time.Since(start) != 21*time.Second {
+			t.Errorf("delays %v in %v, want [7s 7s 7s] in 21s", d, time.Since(start))
 		}
 	})
 	t.Run("stop", func(t *testing.T) {
-		p := testPolicy(newAutoClock())
+		p := quietPolicy()
 		p.Schedule = func() backoff.BackOff { return &backoff.StopBackOff{} }
 		op, calls := failing(boom)
 		e := asError(t, Do(context.Background(), p, op))
@@ -496,21 +531,20 @@ func TestDoSchedule(t *testing.T) {
 			t.Errorf("got %s after %d calls, want exhausted after 1", e.Reason, *calls)
 		}
 	})
-	t.Run("zero delay makes no timer", func(t *testing.T) {
-		clock := newAutoClock()
-		p := testPolicy(clock)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		p, delays := testPolicy()
 		p.Schedule = func() backoff.BackOff { return &backoff.ZeroBackOff{} }
 		op, calls := failing(boom, boom)
 		if err := Do(context.Background(), p, op); err != nil || *calls != 3 {
 			t.Fatalf("Do = %v after %d calls", err, *calls)
 		}
-		if d := clock.Delays(); len(d) != 0 {
-			t.Errorf("timers %v, want none", d)
+		if d := *delays; fmt.Sprint(d) != "[0s 0s]" || time.Since(start) != 0 {
+			t.Errorf("delays %v in %v, want [0s 0s] in no time", d, time.Since(start))
 		}
 	})
-	t.Run("fresh per call", func(t *testing.T) {
-		clock := newAutoClock()
-		p := testPolicy(clock)
+	synctest.Test(t, func(t *testing.T) {
+		p, delays := testPolicy()
 		made := 0
 		p.Schedule = func() backoff.BackOff {
 			made++
@@ -524,7 +558,7 @@ func TestDoSchedule(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if d := clock.Delays(); made != 2 || fmt.Sprint(d) != "[1s 2s 1s 2s]" {
+		if d := *delays; made != 2 || fmt.Sprint(d) != "[1s 2s 1s 2s]" {
 			t.Errorf("made %d schedules with delays %v, want 2 with [1s 2s 1s 2s]", made, d)
 		}
 		op, _ := failing()
@@ -536,9 +570,12 @@ func TestDoSchedule(t *testing.T) {
 }
 
 func TestDoDefaultScheduleBounds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) { testDoDefaultScheduleBounds(t) })
+}
+
+func testDoDefaultScheduleBounds(t *testing.T) {
 	for range 50 {
-		clock := newAutoClock()
-		p := testPolicy(clock)
+		p, delays := testPolicy()
 		p.MaxAttempts = 8
 		p.InitialDelay = time.Second
 		p.MaxDelay = 5 * time.Second
@@ -547,7 +584,7 @@ func TestDoDefaultScheduleBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 		ceilings := []time.Duration{1, 2, 4, 5, 5, 5, 5}
-		for i, d := range clock.Delays() {
+		for i, d := range *delays {
 			if d < 0 || d > ceilings[i]*time.Second {
 				t.Fatalf("delay %d = %v, want within [0, %v]", i+1, d, ceilings[i]*time.Second)
 			}
@@ -570,7 +607,11 @@ func TestDoSystemClockSynctest(t *testing.T) {
 }
 
 func TestDoSharedPolicyConcurrently(t *testing.T) {
-	p := testPolicy(newAutoClock())
+	synctest.Test(t, func(t *testing.T) { testDoSharedPolicyConcurrently(t) })
+}
+
+func testDoSharedPolicyConcurrently(t *testing.T) {
+	p := quietPolicy()
 	p.Budget = NewBudget(nil)
 	var total atomic.Int64
 	var wg sync.WaitGroup
@@ -595,18 +636,9 @@ func TestDoSharedPolicyConcurrently(t *testing.T) {
 	}
 }
 
-// countingClock counts its reads.
-type countingClock struct {
-	fakeClock
-	reads atomic.Int64
-}
-
-func (c *countingClock) Now() time.Time { c.reads.Add(1); return c.fakeClock.Now() }
-
+// A first attempt that succeeds allocates nothing, with or without a budget.
 func TestDoFirstSuccessIsFree(t *testing.T) {
-	clock := &countingClock{fakeClock: fakeClock{now: time.Now(), auto: true}}
-	p := Policy{Clock: clock, Budget: NewBudget(&BudgetOptions{Clock: clock}), Logger: quiet}
-	clock.reads.Store(0)
+	p := Policy{Budget: NewBudget(nil), Logger: quiet}
 	ctx := context.Background()
 	ok := func(context.Context) error { return nil }
 	okValue := func(context.Context) (int, error) { return 1, nil }
@@ -617,7 +649,22 @@ func TestDoFirstSuccessIsFree(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("Do and DoValue allocated %v times per successful call, want 0", allocs)
 	}
-	if n := clock.reads.Load(); n != 0 {
-		t.Errorf("the clock was read %d times on successful first attempts, want 0", n)
-	}
+}
+
+// Error.Elapsed counts from the start of the first attempt, so a loop that
+// gives up after one slow attempt reports its time.
+func TestDoElapsedIncludesFirstAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		err := Do(context.Background(), quietPolicy(), func(context.Context) error {
+			time.Sleep(1500 * time.Millisecond)
+			return Permanent(errors.New("bad input"))
+		})
+		e := asError(t, err)
+		if e.Elapsed != 1500*time.Millisecond {
+			t.Errorf("Elapsed = %v, want the first attempt's 1.5s", e.Elapsed)
+		}
+		if want := "retry: attempt 1 failed and is not retryable in 1.5s: bad input"; err.Error() != want {
+			t.Errorf("Error() = %q, want %q", err, want)
+		}
+	})
 }

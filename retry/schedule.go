@@ -1,62 +1,54 @@
 package retry
 
 import (
-	"math"
+	"cmp"
 	"math/rand/v2"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 )
 
-// fullJitter is the default schedule: exponential growth from InitialDelay
-// by Multiplier up to MaxDelay (computed by backoff.ExponentialBackOff with
-// no randomisation and no elapsed-time limit), and each delay drawn
-// uniformly from [0, that ceiling] ("full jitter"). Because the cap applies
-// to the ceiling before the draw, no delay ever exceeds MaxDelay, and
-// clients that failed together spread out instead of retrying in step.
-//
-// A fullJitter is used by one retry loop only; it is not safe for
-// concurrent use.
+// newSchedule returns a fresh schedule for one call.
+func (p *Policy) newSchedule() backoff.BackOff {
+	if p.Schedule != nil {
+		if b := p.Schedule(); b != nil {
+			b.Reset()
+			return b
+		}
+		return newFullJitter(DefaultInitialDelay, DefaultMaxDelay, DefaultMultiplier)
+	}
+	maxDelay := cmp.Or(p.MaxDelay, max(DefaultMaxDelay, p.InitialDelay))
+	initial := cmp.Or(p.InitialDelay, min(DefaultInitialDelay, maxDelay))
+	return newFullJitter(initial, maxDelay, cmp.Or(p.Multiplier, DefaultMultiplier))
+}
+
+// fullJitter is the default schedule: each delay is drawn uniformly from
+// [0, ceiling), and the ceiling grows from initial by multiplier up to max.
+// Because the cap applies before the draw, no delay exceeds max, and clients
+// that failed together spread out instead of retrying in step. It is used by
+// one retry loop only.
 type fullJitter struct {
-	exp backoff.ExponentialBackOff
-	// draw returns a uniform value in [0, n); tests replace it.
-	draw func(n int64) int64
+	initial, max time.Duration
+	multiplier   float64
+	ceiling      time.Duration // of the next delay
 }
 
 var _ backoff.BackOff = (*fullJitter)(nil)
 
-func newFullJitter(initial, maxDelay time.Duration, multiplier float64) *fullJitter {
-	j := &fullJitter{
-		exp: backoff.ExponentialBackOff{
-			InitialInterval:     initial,
-			RandomizationFactor: 0,
-			Multiplier:          multiplier,
-			MaxInterval:         maxDelay,
-			MaxElapsedTime:      0, // no hidden limit: the context and MaxAttempts bound the loop
-			Stop:                backoff.Stop,
-			// NextBackOff reads this clock for an elapsed-time limit that
-			// MaxElapsedTime 0 turns off: the reading is discarded, so the
-			// wall clock here does not defeat Policy.Clock.
-			Clock: backoff.SystemClock,
-		},
-		draw: rand.Int64N,
-	}
-	j.exp.Reset()
-	return j
+func newFullJitter(initial, max time.Duration, multiplier float64) *fullJitter {
+	return &fullJitter{initial: initial, max: max, multiplier: multiplier, ceiling: initial}
 }
 
-// NextBackOff returns the next delay: uniform in [0, ceiling], where the
-// ceiling grows exponentially and is capped at MaxDelay.
+// NextBackOff returns the next delay and raises the ceiling.
 func (j *fullJitter) NextBackOff() time.Duration {
-	ceiling := j.exp.NextBackOff()
-	if ceiling <= 0 {
-		return 0
+	c := j.ceiling
+	if next := float64(c) * j.multiplier; next < float64(j.max) {
+		j.ceiling = time.Duration(next)
+	} else {
+		j.ceiling = j.max
 	}
-	if ceiling == math.MaxInt64 {
-		return time.Duration(j.draw(int64(ceiling)))
-	}
-	return time.Duration(j.draw(int64(ceiling) + 1))
+	return rand.N(max(c, 1))
 }
 
-// Reset restarts the schedule from InitialDelay.
-func (j *fullJitter) Reset() { j.exp.Reset() }
+// Reset restarts the schedule from initial.
+func (j *fullJitter) Reset() { j.ceiling = j.initial }

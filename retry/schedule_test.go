@@ -8,20 +8,18 @@ import (
 
 func TestFullJitterCeilings(t *testing.T) {
 	j := newFullJitter(100*time.Millisecond, time.Second, 2)
-	j.draw = func(n int64) int64 { return n - 1 } // always the ceiling
 	want := []time.Duration{100, 200, 400, 800, 1000, 1000}
 	for i, w := range want {
-		if got := j.NextBackOff(); got != w*time.Millisecond {
-			t.Errorf("delay %d = %v, want the ceiling %v", i+1, got, w*time.Millisecond)
+		if j.ceiling != w*time.Millisecond {
+			t.Errorf("ceiling %d = %v, want %v", i+1, j.ceiling, w*time.Millisecond)
+		}
+		if d := j.NextBackOff(); d < 0 || d >= w*time.Millisecond {
+			t.Errorf("delay %d = %v, want within [0, %v)", i+1, d, w*time.Millisecond)
 		}
 	}
 	j.Reset()
-	if got := j.NextBackOff(); got != 100*time.Millisecond {
-		t.Errorf("after Reset: %v, want 100ms", got)
-	}
-	j.draw = func(int64) int64 { return 0 }
-	if got := j.NextBackOff(); got != 0 {
-		t.Errorf("lowest draw = %v, want 0", got)
+	if j.ceiling != 100*time.Millisecond {
+		t.Errorf("after Reset: ceiling %v, want 100ms", j.ceiling)
 	}
 }
 
@@ -43,11 +41,14 @@ func TestFullJitterSpread(t *testing.T) {
 }
 
 func TestFullJitterHugeCap(t *testing.T) {
-	j := newFullJitter(time.Duration(math.MaxInt64), time.Duration(math.MaxInt64), 2)
-	var got int64
-	j.draw = func(n int64) int64 { got = n; return n - 1 }
-	if d := j.NextBackOff(); d < 0 || got != math.MaxInt64 {
-		t.Errorf("delay %v drawn below %d, want a non-negative delay without overflow", d, got)
+	j := newFullJitter(time.Duration(math.MaxInt64/3), time.Duration(math.MaxInt64), 2)
+	for i := range 4 {
+		if d := j.NextBackOff(); d < 0 {
+			t.Errorf("delay %d = %v, want a non-negative delay without overflow", i+1, d)
+		}
+	}
+	if j.ceiling != math.MaxInt64 {
+		t.Errorf("ceiling %v, want the cap", j.ceiling)
 	}
 }
 
@@ -67,9 +68,8 @@ func TestPolicyDefaultScheduleShape(t *testing.T) {
 		if !ok {
 			t.Fatalf("%+v: schedule is not full jitter", tt.p)
 		}
-		if j.exp.InitialInterval != tt.initial || j.exp.MaxInterval != tt.maxWait || j.exp.Multiplier != tt.mult ||
-			j.exp.MaxElapsedTime != 0 || j.exp.RandomizationFactor != 0 {
-			t.Errorf("%+v: schedule %+v, want initial %v, max %v, ×%v, no elapsed limit", tt.p, j.exp, tt.initial, tt.maxWait, tt.mult)
+		if j.initial != tt.initial || j.ceiling != tt.initial || j.max != tt.maxWait || j.multiplier != tt.mult {
+			t.Errorf("%+v: schedule %+v, want initial %v, max %v, ×%v", tt.p, *j, tt.initial, tt.maxWait, tt.mult)
 		}
 	}
 }

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -30,11 +33,11 @@ func attemptCounts(t *testing.T, reader *sdkmetric.ManualReader) map[string]int6
 	}
 	got := map[string]int64{}
 	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != ScopeName {
+		if sm.Scope.Name != "github.com/hardenkit/harden/retry" {
 			continue
 		}
 		for _, m := range sm.Metrics {
-			if m.Name != MetricAttempts {
+			if m.Name != "retry.attempts" {
 				continue
 			}
 			sum, ok := m.Data.(metricdata.Sum[int64])
@@ -42,7 +45,7 @@ func attemptCounts(t *testing.T, reader *sdkmetric.ManualReader) map[string]int6
 				t.Fatalf("%s is %T, want a monotonic int64 sum", m.Name, m.Data)
 			}
 			for _, dp := range sum.DataPoints {
-				v, _ := dp.Attributes.Value(AttrOutcome)
+				v, _ := dp.Attributes.Value("retry.outcome")
 				got[v.AsString()] += dp.Value
 			}
 		}
@@ -51,10 +54,14 @@ func attemptCounts(t *testing.T, reader *sdkmetric.ManualReader) map[string]int6
 }
 
 func TestMetricAttemptsByOutcome(t *testing.T) {
+	synctest.Test(t, testMetricAttemptsByOutcome)
+}
+
+func testMetricAttemptsByOutcome(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	p := testPolicy(newAutoClock())
+	p := quietPolicy()
 	p.MeterProvider = mp
 	p.MaxAttempts = 3
 	ctx := context.Background()
@@ -86,7 +93,6 @@ func TestMetricAttemptsByOutcome(t *testing.T) {
 	// once, as a give-up, not as a retry that never happened.
 	canceled, cancelWait := context.WithCancel(ctx)
 	waiting := p
-	waiting.Clock = systemClock{} // only the cancellation ends the wait
 	waiting.InitialDelay, waiting.MaxDelay = time.Hour, time.Hour
 	waiting.OnRetry = func(context.Context, Attempt) { cancelWait() }
 	op, _ = failing(boom)
@@ -104,36 +110,52 @@ func TestMetricAttemptsByOutcome(t *testing.T) {
 	}
 }
 
-func TestMetricGlobalProvider(t *testing.T) {
+// globalReader installs, once per test binary, an SDK as the global meter
+// provider: OpenTelemetry hands the global provider's instruments to the
+// first SDK installed only, as a program installs its SDK once.
+var globalReader = sync.OnceValue(func() *sdkmetric.ManualReader {
 	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	defer mp.Shutdown(context.Background())
-	prev := otel.GetMeterProvider()
-	otel.SetMeterProvider(mp)
-	defer otel.SetMeterProvider(prev)
+	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	return reader
+})
 
-	op, _ := failing(errors.New("boom"))
-	if err := Do(context.Background(), testPolicy(newAutoClock()), op); err != nil {
-		t.Fatal(err)
-	}
-	if got := attemptCounts(t, reader); got["success"] != 1 || got["retry"] != 1 {
-		t.Errorf("global provider saw %v, want 1 success and 1 retry", got)
+func TestMetricGlobalProvider(t *testing.T) {
+	reader := globalReader()
+	before := attemptCounts(t, reader)
+	synctest.Test(t, func(t *testing.T) {
+		op, _ := failing(errors.New("boom"))
+		if err := Do(context.Background(), quietPolicy(), op); err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodGet, "http://example.invalid/", nil)
+		resp, err := Transport(funcTransport(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusOK, Request: r}, nil
+		}), quietPolicy()).RoundTrip(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("RoundTrip = %v, %v", resp, err)
+		}
+	})
+	if got := attemptCounts(t, reader); got["success"]-before["success"] != 2 || got["retry"]-before["retry"] != 1 {
+		t.Errorf("global provider saw %v after %v, want 2 more successes and 1 more retry", got, before)
 	}
 }
 
-func TestInstrumentCache(t *testing.T) {
-	mp := sdkmetric.NewMeterProvider()
-	defer mp.Shutdown(context.Background())
-	a, b := instrumentsFor(mp), instrumentsFor(mp)
-	other := sdkmetric.NewMeterProvider()
-	defer other.Shutdown(context.Background())
-	c := instrumentsFor(other)
-	if a != b || a == c || instrumentsFor(mp) != a {
-		t.Error("instruments are not cached per provider")
+// Any provider works, even one whose type cannot be a map key, and each
+// provider counts only its own attempts.
+func TestMetricProviders(t *testing.T) {
+	a, b := sdkmetric.NewManualReader(), sdkmetric.NewManualReader()
+	mpA, mpB := sdkmetric.NewMeterProvider(sdkmetric.WithReader(a)), sdkmetric.NewMeterProvider(sdkmetric.WithReader(b))
+	defer mpA.Shutdown(context.Background())
+	defer mpB.Shutdown(context.Background())
+	ok := func(context.Context) error { return nil }
+	_ = Do(context.Background(), Policy{MeterProvider: mpA}, ok)
+	_ = Do(context.Background(), Policy{MeterProvider: uncomparableProvider{MeterProvider: mpA}}, ok)
+	_ = Do(context.Background(), Policy{MeterProvider: mpB}, ok)
+	if got := attemptCounts(t, a); got["success"] != 2 {
+		t.Errorf("provider A saw %v, want 2 successes", got)
 	}
-	// A provider whose type cannot be a map key still works.
-	if in := instrumentsFor(uncomparableProvider{MeterProvider: mp}); in == nil || in.attempts == nil {
-		t.Error("no instruments for an uncomparable provider")
+	if got := attemptCounts(t, b); got["success"] != 1 {
+		t.Errorf("provider B saw %v, want 1 success", got)
 	}
 }
 
@@ -143,11 +165,15 @@ type uncomparableProvider struct {
 }
 
 func TestSpanEventPerRetry(t *testing.T) {
+	synctest.Test(t, testSpanEventPerRetry)
+}
+
+func testSpanEventPerRetry(t *testing.T) {
 	sr := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
 	defer tp.Shutdown(context.Background())
 	ctx, span := tp.Tracer("test").Start(context.Background(), "load")
-	p := testPolicy(newAutoClock())
+	p := quietPolicy()
 	p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(1500 * time.Millisecond) }
 	op, _ := failing(errors.New("reset"), errors.New("refused"))
 	if err := Do(ctx, p, op); err != nil {
@@ -188,10 +214,14 @@ func (h ctxHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func TestLogEachRetry(t *testing.T) {
+	synctest.Test(t, testLogEachRetry)
+}
+
+func testLogEachRetry(t *testing.T) {
 	var buf bytes.Buffer
 	var seen []any
 	logger := slog.New(ctxHandler{Handler: slog.NewJSONHandler(&buf, nil), seen: &seen})
-	p := Policy{Clock: newAutoClock(), Logger: logger, MaxAttempts: 5,
+	p := Policy{Logger: logger, MaxAttempts: 5,
 		Schedule: func() backoff.BackOff { return backoff.NewConstantBackOff(time.Second) }}
 	ctx := context.WithValue(context.Background(), ctxKey{}, "req-1")
 	op, _ := failing(result.Unavailable("maintenance", 0), errors.New("reset"))
@@ -235,10 +265,12 @@ func TestLogDefaultLogger(t *testing.T) {
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
 	defer slog.SetDefault(prev)
-	op, _ := failing(errors.New("boom"))
-	if err := Do(context.Background(), Policy{Clock: newAutoClock()}, op); err != nil {
-		t.Fatal(err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		op, _ := failing(errors.New("boom"))
+		if err := Do(context.Background(), Policy{}, op); err != nil {
+			t.Fatal(err)
+		}
+	})
 	if !strings.Contains(buf.String(), "retry: attempt failed, retrying") || !strings.Contains(buf.String(), "error=boom") {
 		t.Errorf("slog.Default() got %q", buf.String())
 	}

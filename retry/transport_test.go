@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -93,6 +94,12 @@ func client(t *testing.T, p Policy) *http.Client {
 	return c
 }
 
+// zeroPolicy is a quiet policy without delays, for tests against a real
+// server, where testing/synctest cannot make waits instant.
+func zeroPolicy() Policy {
+	return Policy{Logger: quiet, Schedule: func() backoff.BackOff { return &backoff.ZeroBackOff{} }}
+}
+
 func readAll(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()
@@ -104,11 +111,12 @@ func readAll(t *testing.T, resp *http.Response) string {
 }
 
 func TestTransportRetriesStatuses(t *testing.T) {
-	for _, status := range []int{429, 502, 503, 504} {
+	for _, status := range []int{408, 429, 502, 503, 504} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			srv := newScripted(t, status, status, 200)
-			clock := newAutoClock()
-			resp, err := client(t, testPolicy(clock)).Get(srv.URL)
+			p, delays := testPolicy()
+			p.Schedule = zeroPolicy().Schedule
+			resp, err := client(t, p).Get(srv.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +127,7 @@ func TestTransportRetriesStatuses(t *testing.T) {
 			if n := srv.conns.Load(); n != 1 {
 				t.Errorf("%d connections, want 1: discarded responses were not drained", n)
 			}
-			if d := clock.Delays(); len(d) != 2 {
+			if d := *delays; len(d) != 2 {
 				t.Errorf("delays %v, want 2", d)
 			}
 		})
@@ -129,7 +137,7 @@ func TestTransportRetriesStatuses(t *testing.T) {
 func TestTransportDoesNotRetryOtherStatuses(t *testing.T) {
 	for _, status := range []int{200, 201, 304, 400, 401, 404, 409, 500, 501} {
 		srv := newScripted(t, status, 200)
-		resp, err := client(t, testPolicy(newAutoClock())).Get(srv.URL)
+		resp, err := client(t, zeroPolicy()).Get(srv.URL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +150,7 @@ func TestTransportDoesNotRetryOtherStatuses(t *testing.T) {
 
 func TestTransportClassifyStatus(t *testing.T) {
 	srv := newScripted(t, 500, 503, 200)
-	p := testPolicy(newAutoClock())
+	p := zeroPolicy()
 	var seen []int
 	p.Classify = func(err error) Decision {
 		var hs interface{ HTTPStatus() int }
@@ -167,10 +175,21 @@ func TestTransportClassifyStatus(t *testing.T) {
 	}
 }
 
+// answering returns a base transport that answers with the given statuses
+// in turn (the last one repeats), each with header h if set, and no
+// network: a testing/synctest bubble can run it.
+func answering(h http.Header, statuses ...int) (http.RoundTripper, *int) {
+	calls := 0
+	return funcTransport(func(r *http.Request) (*http.Response, error) {
+		status := statuses[min(calls, len(statuses)-1)]
+		calls++
+		return &http.Response{StatusCode: status, Header: h.Clone(), Request: r,
+			Body: io.NopCloser(strings.NewReader("attempt " + strconv.Itoa(calls)))}, nil
+	}), &calls
+}
+
 func TestTransportRetryAfter(t *testing.T) {
-	clock := newAutoClock()
-	now := clock.Now()
-	date := now.Add(3 * time.Second).UTC().Truncate(time.Second)
+	epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // when every testing/synctest bubble starts
 	tests := []struct {
 		name      string
 		value     string
@@ -178,50 +197,45 @@ func TestTransportRetryAfter(t *testing.T) {
 		wantDelay time.Duration
 	}{
 		{"seconds", "2", 0, 2 * time.Second},
-		{"http date", date.Format(http.TimeFormat), 0, date.Sub(now)},
+		{"http date", epoch.Add(3 * time.Second).Format(http.TimeFormat), 0, 3 * time.Second},
 		{"bounded seconds", "7200", 10 * time.Second, 10 * time.Second},
-		{"bounded date", now.Add(48 * time.Hour).UTC().Format(http.TimeFormat), 0, DefaultMaxRetryAfter},
-		{"malformed", "soon", 0, -1},
+		{"bounded date", epoch.Add(48 * time.Hour).Format(http.TimeFormat), 0, DefaultMaxRetryAfter},
+		{"malformed", "soon", 0, 5 * time.Millisecond}, // the schedule's delay
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clock := &fakeClock{now: now, auto: true}
-			srv := newScripted(t, 429, 200)
-			srv.headers = []http.Header{{"Retry-After": {tt.value}}}
-			p := testPolicy(clock)
+		synctest.Test(t, func(t *testing.T) {
+			base, calls := answering(http.Header{"Retry-After": {tt.value}}, 429, 200)
+			p, delays := testPolicy()
 			p.MaxRetryAfter = tt.maxHint
-			p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(-1 + time.Nanosecond) }
-			resp, err := client(t, p).Get(srv.URL)
+			p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(5 * time.Millisecond) }
+			req, _ := http.NewRequest(http.MethodGet, "http://example.invalid/", nil)
+			resp, err := Transport(base, p).RoundTrip(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			readAll(t, resp)
-			want := tt.wantDelay
-			if want < 0 {
-				want = 0 // the schedule's delay, which makes no timer
-			}
-			d := clock.Delays()
-			if resp.StatusCode != 200 || (want > 0 && (len(d) != 1 || d[0] != want)) || (want == 0 && len(d) != 0) {
-				t.Errorf("got %d with delays %v, want 200 after a delay of %v", resp.StatusCode, d, want)
+			if d := *delays; resp.StatusCode != 200 || *calls != 2 || len(d) != 1 || d[0] != tt.wantDelay || time.Since(epoch) != tt.wantDelay {
+				t.Errorf("%s: got %d after %d calls with delays %v in %v, want 200 after a delay of %v",
+					tt.name, resp.StatusCode, *calls, d, time.Since(epoch), tt.wantDelay)
 			}
 		})
 	}
 }
 
 func TestTransportRetryAfterPastDeadline(t *testing.T) {
-	clock := newAutoClock()
+	p, delays := testPolicy()
 	srv := newScripted(t, 429, 200)
 	srv.headers = []http.Header{{"Retry-After": {"30"}}}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
-	resp, err := client(t, testPolicy(clock)).Do(req)
+	resp, err := client(t, p).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body := readAll(t, resp)
-	if resp.StatusCode != 429 || srv.Hits() != 1 || len(clock.Delays()) != 0 || !strings.HasSuffix(body, "attempt 1") {
-		t.Errorf("got %d after %d hits, delays %v; want the 429 at once", resp.StatusCode, srv.Hits(), clock.Delays())
+	if resp.StatusCode != 429 || srv.Hits() != 1 || len(*delays) != 0 || !strings.HasSuffix(body, "attempt 1") {
+		t.Errorf("got %d after %d hits, delays %v; want the 429 at once", resp.StatusCode, srv.Hits(), *delays)
 	}
 	if resp.Header.Get("Retry-After") != "30" {
 		t.Error("the returned response lost its Retry-After header")
@@ -230,7 +244,7 @@ func TestTransportRetryAfterPastDeadline(t *testing.T) {
 
 func TestTransportExhaustedReturnsLastResponse(t *testing.T) {
 	srv := newScripted(t, 503)
-	p := testPolicy(newAutoClock())
+	p := zeroPolicy()
 	p.MaxAttempts = 3
 	resp, err := client(t, p).Get(srv.URL)
 	if err != nil {
@@ -274,7 +288,7 @@ func TestTransportIdempotency(t *testing.T) {
 			if tt.key != "" {
 				req.Header.Set(HeaderIdempotencyKey, tt.key)
 			}
-			resp, err := client(t, testPolicy(newAutoClock())).Do(req)
+			resp, err := client(t, zeroPolicy()).Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -305,7 +319,7 @@ func TestTransportBodyRewound(t *testing.T) {
 	gets := 0
 	getBody := req.GetBody
 	req.GetBody = func() (io.ReadCloser, error) { gets++; return getBody() }
-	resp, err := client(t, testPolicy(newAutoClock())).Do(req)
+	resp, err := client(t, zeroPolicy()).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +342,7 @@ func TestTransportUnreplayableBodySentOnce(t *testing.T) {
 	srv := newScripted(t, 503, 200)
 	req, _ := http.NewRequest(http.MethodPut, srv.URL, io.NopCloser(strings.NewReader("stream")))
 	req.GetBody = nil
-	resp, err := client(t, testPolicy(newAutoClock())).Do(req)
+	resp, err := client(t, zeroPolicy()).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +355,7 @@ func TestTransportUnreplayableBodySentOnce(t *testing.T) {
 	srv = newScripted(t, 503, 200)
 	req, _ = http.NewRequest(http.MethodPut, srv.URL, http.NoBody)
 	req.GetBody = nil
-	resp, err = client(t, testPolicy(newAutoClock())).Do(req)
+	resp, err = client(t, zeroPolicy()).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +370,7 @@ func TestTransportGetBodyFails(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPut, srv.URL, strings.NewReader("x"))
 	bad := errors.New("spool gone")
 	req.GetBody = func() (io.ReadCloser, error) { return nil, bad }
-	_, err := Transport(nil, testPolicy(newAutoClock())).RoundTrip(req)
+	_, err := Transport(nil, zeroPolicy()).RoundTrip(req)
 	if !errors.Is(err, bad) || asError(t, err).Reason != ReasonPermanent || srv.Hits() != 1 {
 		t.Errorf("RoundTrip = %v after %d hits, want the GetBody error after 1", err, srv.Hits())
 	}
@@ -391,7 +405,7 @@ func TestTransportConnectionErrors(t *testing.T) {
 	srv := newScripted(t, 200)
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
 	base := &flakyTransport{n: 2, err: refused, next: srv.Client().Transport}
-	resp, err := (&http.Client{Transport: Transport(base, testPolicy(newAutoClock()))}).Get(srv.URL)
+	resp, err := (&http.Client{Transport: Transport(base, zeroPolicy())}).Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +415,7 @@ func TestTransportConnectionErrors(t *testing.T) {
 	}
 
 	base = &flakyTransport{n: 100, err: refused}
-	p := testPolicy(newAutoClock())
+	p := zeroPolicy()
 	p.MaxAttempts = 3
 	req, _ := http.NewRequest(http.MethodGet, "http://example.invalid/", nil)
 	resp, err = Transport(base, p).RoundTrip(req)
@@ -428,7 +442,7 @@ func TestTransportBadCertificateNotRetried(t *testing.T) {
 		return base.RoundTrip(r)
 	})
 	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-	_, err := Transport(counting, testPolicy(newAutoClock())).RoundTrip(req)
+	_, err := Transport(counting, zeroPolicy()).RoundTrip(req)
 	var unknown x509.UnknownAuthorityError
 	var verify *tls.CertificateVerificationError
 	if calls != 1 || asError(t, err).Reason != ReasonPermanent || !(errors.As(err, &unknown) || errors.As(err, &verify)) {
@@ -448,7 +462,7 @@ func TestTransportDoesNotTouchRequest(t *testing.T) {
 	body := req.Body
 	base := &flakyTransport{next: &http.Transport{}}
 	t.Cleanup(base.next.(*http.Transport).CloseIdleConnections)
-	resp, err := Transport(base, testPolicy(newAutoClock())).RoundTrip(req)
+	resp, err := Transport(base, zeroPolicy()).RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,40 +483,39 @@ func TestTransportDoesNotTouchRequest(t *testing.T) {
 }
 
 func TestTransportContextCancelledMidSleep(t *testing.T) {
-	srv := newScripted(t, 503)
-	clock := newManualClock()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
-	p := testPolicy(clock)
-	p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(time.Hour) }
-	c := client(t, p)
-	type out struct {
-		resp *http.Response
-		err  error
-	}
-	done := make(chan out, 1)
-	go func() {
-		resp, err := c.Do(req)
-		done <- out{resp, err}
-	}()
-	<-clock.made
-	cancel()
-	select {
-	case o := <-done:
+	synctest.Test(t, func(t *testing.T) {
+		var bodies []*closeRecorder
+		base := funcTransport(func(r *http.Request) (*http.Response, error) {
+			bodies = append(bodies, &closeRecorder{Reader: strings.NewReader("busy")})
+			return &http.Response{StatusCode: 503, Header: http.Header{}, Body: bodies[len(bodies)-1], Request: r}, nil
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://example.invalid/", nil)
+		p, delays := testPolicy()
+		p.Schedule = func() backoff.BackOff { return backoff.NewConstantBackOff(time.Hour) }
+		type out struct {
+			resp *http.Response
+			err  error
+		}
+		done := make(chan out, 1)
+		go func() {
+			resp, err := Transport(base, p).RoundTrip(req)
+			done <- out{resp, err}
+		}()
+		synctest.Wait() // the transport is waiting
+		if len(*delays) != 1 || len(bodies) != 1 || !bodies[0].closed {
+			t.Fatalf("waiting with delays %v after %d responses, want one, closed, and 1h", *delays, len(bodies))
+		}
+		cancel()
+		o := <-done
 		if o.resp != nil {
-			o.resp.Body.Close()
 			t.Errorf("got a response %d, want none: it was drained before the wait", o.resp.StatusCode)
 		}
 		if !errors.Is(o.err, context.Canceled) {
-			t.Errorf("Do = %v, want context.Canceled", o.err)
+			t.Errorf("RoundTrip = %v, want context.Canceled", o.err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the transport did not return after its context was cancelled")
-	}
-	if clock.Live() != 0 {
-		t.Error("a timer was left running")
-	}
+	})
 }
 
 func TestTransportContextDoneBeforeFirstAttempt(t *testing.T) {
@@ -512,7 +525,7 @@ func TestTransportContextDoneBeforeFirstAttempt(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, "http://example.invalid/", body)
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("x")), nil }
 	base := &flakyTransport{}
-	resp, err := Transport(base, testPolicy(newAutoClock())).RoundTrip(req)
+	resp, err := Transport(base, zeroPolicy()).RoundTrip(req)
 	if resp != nil || !errors.Is(err, context.Canceled) || base.calls != 0 {
 		t.Errorf("RoundTrip = %v, %v after %d calls; want context.Canceled, no call", resp, err, base.calls)
 	}
@@ -541,7 +554,7 @@ func (c *closeRecorder) Close() error { c.closed = true; return nil }
 
 func TestTransportBudgetStorm(t *testing.T) {
 	srv := newScripted(t, 503)
-	p := testPolicy(newAutoClock())
+	p := zeroPolicy()
 	p.Schedule = func() backoff.BackOff { return &backoff.ZeroBackOff{} }
 	p.Budget = NewBudget(&BudgetOptions{Ratio: 0.1, Burst: 3, MinPerSecond: -1})
 	c := client(t, p)
@@ -585,7 +598,7 @@ func TestTransportAttemptTimeout(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	p := testPolicy(newAutoClock())
+	p := zeroPolicy()
 	p.AttemptTimeout = 200 * time.Millisecond
 	retried := 0
 	p.OnRetry = func(context.Context, Attempt) { retried++ }
@@ -638,11 +651,12 @@ func TestStatusError(t *testing.T) {
 	// Method "" means GET; user info, query and fragment may hold secrets and stay out.
 	u, _ := url.Parse("http://user:pw@api.example.com/v1/items?token=s3cret#frag")
 	req := &http.Request{URL: u}
-	resp := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"nonsense"}}}
-	if e := newStatusError(endpointOf(req), resp, newAutoClock()); e.Error() != "GET http://api.example.com/v1/items: 429 Too Many Requests" || e.RetryAfter() != 0 {
-		t.Errorf("newStatusError = %q with hint %v", e, e.RetryAfter())
+	base, _ := answering(http.Header{"Retry-After": {"nonsense"}}, 429)
+	_, err := Transport(base, Policy{}).(*transport).send(context.Background(), req, 1, endpointOf(req))
+	if se, ok := errors.AsType[*statusError](err); !ok || se.Error() != "GET http://api.example.com/v1/items: 429 Too Many Requests" || se.RetryAfter() != 0 {
+		t.Errorf("send = %v, want a 429 statusError without a delay", err)
 	}
-	for status, want := range map[int]bool{429: true, 500: false, 501: false, 502: true, 504: true, 507: false} {
+	for status, want := range map[int]bool{408: true, 429: true, 500: false, 501: false, 502: true, 504: true, 507: false} {
 		if got := (&statusError{status: status}).Retryable(); got != want {
 			t.Errorf("status %d: Retryable = %v, want %v", status, got, want)
 		}
@@ -702,7 +716,7 @@ func TestTransportInvalidRequest(t *testing.T) {
 				tt.req.Body = body
 			}
 			base := &flakyTransport{}
-			resp, err := Transport(base, testPolicy(newAutoClock())).RoundTrip(tt.req)
+			resp, err := Transport(base, zeroPolicy()).RoundTrip(tt.req)
 			if resp != nil || err == nil || err.Error() != tt.want {
 				t.Errorf("RoundTrip = %v, %v; want %q", resp, err, tt.want)
 			}
@@ -722,7 +736,7 @@ func TestTransportInvalidRequest(t *testing.T) {
 func TestTransportNilResponse(t *testing.T) {
 	base := &flakyTransport{n: 1}
 	req, _ := http.NewRequest(http.MethodGet, "http://example.invalid/x?secret=1", nil)
-	resp, err := Transport(base, testPolicy(newAutoClock())).RoundTrip(req)
+	resp, err := Transport(base, zeroPolicy()).RoundTrip(req)
 	if resp != nil || err == nil || base.calls != 1 {
 		t.Fatalf("RoundTrip = %v, %v after %d calls; want an error after 1", resp, err, base.calls)
 	}
@@ -804,12 +818,54 @@ func TestTransportResponseWithoutBody(t *testing.T) {
 			}
 			return &http.Response{StatusCode: http.StatusOK, Request: r}, nil
 		})
-		p := testPolicy(newAutoClock())
+		p := zeroPolicy()
 		p.AttemptTimeout = timeout
 		req, _ := http.NewRequest(http.MethodGet, "http://example.invalid/", nil)
 		resp, err := Transport(base, p).RoundTrip(req)
 		if err != nil || resp.StatusCode != http.StatusOK || resp.Body != nil || calls != 3 {
 			t.Errorf("AttemptTimeout %v: RoundTrip = %v, %v after %d calls; want the bodiless 200 after 3", timeout, resp, err, calls)
 		}
+	}
+}
+
+// A request that base refuses to send fails the same way on every attempt,
+// so it is sent once, and the error says why.
+func TestTransportUnsendableRequestSentOnce(t *testing.T) {
+	request := func(rawURL string, header http.Header) *http.Request {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &http.Request{Method: http.MethodGet, URL: u, Header: header}
+	}
+	tests := []struct {
+		name string
+		req  *http.Request
+		want string
+	}{
+		{"unsupported scheme", request("ftp://example.invalid/f", http.Header{}), `unsupported protocol scheme "ftp"`},
+		{"no scheme", request("//example.invalid/f", http.Header{}), `unsupported protocol scheme ""`},
+		{"invalid header name", request("http://example.invalid/", http.Header{"Bad Name": {"x"}}), `invalid header field name "Bad Name"`},
+		{"invalid header value", request("http://example.invalid/", http.Header{"X-Note": {"a\nb"}}), `invalid header field value for "X-Note"`},
+		{"URL without host", request("http:///path", http.Header{}), "no Host in request URL"},
+		{"malformed port", request("http://127.0.0.1:99999/", http.Header{}), "invalid port"},
+	}
+	base := &http.Transport{}
+	defer base.CloseIdleConnections()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			counting := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				calls++
+				return base.RoundTrip(r)
+			})
+			resp, err := Transport(counting, zeroPolicy()).RoundTrip(tt.req)
+			if resp != nil || calls != 1 {
+				t.Fatalf("RoundTrip = %v, %v after %d calls; want an error after 1", resp, err, calls)
+			}
+			if e := asError(t, err); e.Reason != ReasonPermanent || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("RoundTrip = %v (%s), want a permanent error saying %s", err, e.Reason, tt.want)
+			}
+		})
 	}
 }
