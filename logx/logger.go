@@ -19,14 +19,6 @@ const (
 	FormatText Format = "text"
 )
 
-// Keys of the static attributes [New] adds to every record when the matching
-// [Options] field is set.
-const (
-	KeyService     = "service"
-	KeyVersion     = "version"
-	KeyEnvironment = "env"
-)
-
 // Options configures [New]. A nil *Options or the zero value gives the
 // production defaults: JSON lines at level Info, without source locations,
 // redacting [DefaultRedactKeys].
@@ -44,7 +36,7 @@ type Options struct {
 	AddSource bool
 
 	// Service, Version and Environment, when not empty, are added to every
-	// record under KeyService, KeyVersion and KeyEnvironment.
+	// record under the keys "service", "version" and "env".
 	Service     string
 	Version     string
 	Environment string
@@ -87,13 +79,13 @@ func New(w io.Writer, opts *Options) *slog.Logger {
 	h := NewHandler(inner, &opts.HandlerOptions)
 	var static []slog.Attr
 	if opts.Service != "" {
-		static = append(static, slog.String(KeyService, opts.Service))
+		static = append(static, slog.String("service", opts.Service))
 	}
 	if opts.Version != "" {
-		static = append(static, slog.String(KeyVersion, opts.Version))
+		static = append(static, slog.String("version", opts.Version))
 	}
 	if opts.Environment != "" {
-		static = append(static, slog.String(KeyEnvironment, opts.Environment))
+		static = append(static, slog.String("env", opts.Environment))
 	}
 	return slog.New(h.WithAttrs(static))
 }
