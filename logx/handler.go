@@ -37,12 +37,9 @@ type HandlerOptions struct {
 	Extractors []Extractor
 }
 
-// handler is the slog.Handler returned by NewHandler.
-//
-// Groups are kept here rather than passed to the inner handler, because the
-// context attributes must stay at the root of the record: once a group is
-// open, attributes added with WithAttrs and the record's own attributes are
-// nested by hand in Handle.
+// handler is the slog.Handler returned by NewHandler. It keeps the groups
+// rather than passing them to inner, so that the context attributes stay at
+// the root: under a group, Handle nests the other attributes by hand.
 type handler struct {
 	inner      slog.Handler // holds the attributes added before any group
 	m          matcher
@@ -60,10 +57,11 @@ var _ slog.Handler = (*handler)(nil)
 // context, and the attributes of opts.Extractors. These always land at the
 // root of the record, even after WithGroup; a record that carries its own
 // request_id at the root keeps it, without a second one. Before inner sees
-// them, the attributes of the record, of WithAttrs and of nested groups have
-// their LogValuers resolved, their durations written as Go duration strings
-// ("1.5s"), and the values of denylisted keys replaced by [Redacted] (see
-// [DefaultRedactKeys]). Enabled is passed straight to inner.
+// them, the attributes of the record, of WithAttrs and of groups at any depth
+// have their LogValuers resolved, their durations written as Go duration
+// strings ("1.5s"), and the values of denylisted keys (see
+// [DefaultRedactKeys]) replaced by [Redacted], without calling their
+// LogValuers. Enabled is passed straight to inner.
 //
 // A nil inner means a JSON handler writing to os.Stdout at level Info; nil
 // opts means the defaults. The handler is safe for concurrent use if inner

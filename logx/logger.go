@@ -9,13 +9,10 @@ import (
 // Format selects how [New] writes records.
 type Format string
 
-// The formats [New] supports.
+// The formats [New] supports: one JSON object per line for log pipelines (the
+// default), or key=value lines, easier to read during local development.
 const (
-	// FormatJSON writes one JSON object per line, for log pipelines. It is
-	// the default.
 	FormatJSON Format = "json"
-	// FormatText writes key=value lines, easier to read during local
-	// development.
 	FormatText Format = "text"
 )
 
@@ -65,27 +62,18 @@ func New(w io.Writer, opts *Options) *slog.Logger {
 	if opts == nil {
 		opts = &Options{}
 	}
-	hopts := &slog.HandlerOptions{
-		AddSource:   opts.AddSource,
-		Level:       opts.Level,
-		ReplaceAttr: opts.ReplaceAttr,
-	}
-	var inner slog.Handler
+	hopts := &slog.HandlerOptions{AddSource: opts.AddSource, Level: opts.Level, ReplaceAttr: opts.ReplaceAttr}
+	var inner slog.Handler = slog.NewJSONHandler(w, hopts)
 	if opts.Format == FormatText {
 		inner = slog.NewTextHandler(w, hopts)
-	} else {
-		inner = slog.NewJSONHandler(w, hopts)
 	}
-	h := NewHandler(inner, &opts.HandlerOptions)
 	var static []slog.Attr
-	if opts.Service != "" {
-		static = append(static, slog.String("service", opts.Service))
+	for _, a := range []slog.Attr{
+		slog.String("service", opts.Service), slog.String("version", opts.Version), slog.String("env", opts.Environment),
+	} {
+		if a.Value.String() != "" {
+			static = append(static, a)
+		}
 	}
-	if opts.Version != "" {
-		static = append(static, slog.String("version", opts.Version))
-	}
-	if opts.Environment != "" {
-		static = append(static, slog.String("env", opts.Environment))
-	}
-	return slog.New(h.WithAttrs(static))
+	return slog.New(NewHandler(inner, &opts.HandlerOptions).WithAttrs(static))
 }

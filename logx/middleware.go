@@ -70,10 +70,9 @@ type MiddlewareOptions struct {
 // 499 (the client closed the request, which it did not) or nothing.
 //
 // The ResponseWriter given to the next handler keeps http.Flusher,
-// http.Hijacker and io.ReaderFrom working, and unwraps for
-// http.ResponseController. A request that already went through a logx
-// Middleware (it is stacked twice) passes through untouched: one ID, one
-// access line. A nil next handler answers 404.
+// http.Hijacker and io.ReaderFrom and unwraps for http.ResponseController. A
+// request already under a logx Middleware passes through a second one
+// untouched. A nil next handler answers 404.
 func Middleware(opts *MiddlewareOptions) func(http.Handler) http.Handler {
 	m := &middleware{header: http.CanonicalHeaderKey(HeaderRequestID)}
 	if opts != nil {
@@ -127,15 +126,6 @@ func (b *timeoutBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ending says how the handler ended, for the access line.
-type ending uint8
-
-const (
-	returned ending = iota
-	panicked
-	aborted // panic(http.ErrAbortHandler) or runtime.Goexit
-)
-
 func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	ctx := r.Context()
 	if st := stateFrom(ctx); st != nil && st.middleware {
@@ -154,30 +144,28 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		r.Body = &s.body
 	}
 	logIt := m.SkipAccessLog == nil || !m.SkipAccessLog(r)
-	start := time.Now()
-	end := panicked
+	start, returned := time.Now(), false
 	defer func() {
 		// Runs on a normal return and while a panic unwinds. A panic is
-		// recovered only to tell an abort from a failure, and raised again
-		// with the same value from this frame, which is still above the
-		// panicking one: the recovery handler above sees its stack intact.
+		// recovered only to tell an abort from a failure and raised again
+		// from this frame, still above the panicking one, so the recovery
+		// handler above sees its stack intact. A nil v is runtime.Goexit
+		// (panic(nil) recovers as a *runtime.PanicNilError), which goes on
+		// unwinding by itself.
 		var v any
-		if end != returned {
-			// A nil v is runtime.Goexit: panic(nil) recovers as a
-			// *runtime.PanicNilError.
-			if v = recover(); v == http.ErrAbortHandler || v == nil {
-				end = aborted
-			}
+		if !returned {
+			v = recover()
 		}
 		if logIt {
-			m.access(r, s, time.Since(start), end)
+			panicked := v != nil && v != http.ErrAbortHandler
+			m.access(r, s, time.Since(start), panicked, !returned && !panicked)
 		}
-		if v != nil { // nil: runtime.Goexit, which goes on unwinding by itself
+		if v != nil {
 			panic(v)
 		}
 	}()
 	next.ServeHTTP(&s.rw, r)
-	end = returned
+	returned = true
 }
 
 // requestID returns the valid incoming ID, or a new one.
@@ -191,14 +179,16 @@ func (m *middleware) requestID(r *http.Request) string {
 	return NewRequestID()
 }
 
-func (m *middleware) access(r *http.Request, s *served, d time.Duration, end ending) {
+// access logs the access line; aborted means panic(http.ErrAbortHandler) or
+// runtime.Goexit.
+func (m *middleware) access(r *http.Request, s *served, d time.Duration, panicked, aborted bool) {
 	rw := &s.rw
 	status := rw.Status
 	switch {
 	case status != 0:
-	case rw.Hijacked, end == aborted:
+	case rw.Hijacked, aborted:
 		// Nothing was sent through net/http.
-	case end == panicked:
+	case panicked:
 		status = http.StatusInternalServerError
 	default:
 		status = http.StatusOK // net/http sends it when the handler returns
@@ -208,9 +198,9 @@ func (m *middleware) access(r *http.Request, s *served, d time.Duration, end end
 	}
 	level := slog.LevelInfo
 	switch {
-	case end == panicked || status >= 500:
+	case panicked || status >= 500:
 		level = slog.LevelError
-	case status >= 400 || end == aborted:
+	case status >= 400 || aborted:
 		level = slog.LevelWarn
 	}
 	logger := m.Logger
@@ -224,10 +214,10 @@ func (m *middleware) access(r *http.Request, s *served, d time.Duration, end end
 	attrs := make([]slog.Attr, 0, 8)
 	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.EscapedPath()),
 		slog.Int("status", status), slog.Int64("bytes", rw.Bytes), slog.Duration("duration", d))
-	switch end {
-	case panicked:
+	if panicked {
 		attrs = append(attrs, slog.Bool("panic", true))
-	case aborted:
+	}
+	if aborted {
 		attrs = append(attrs, slog.Bool("aborted", true))
 	}
 	if rw.Hijacked {

@@ -9,6 +9,12 @@ import (
 // otherwise: the usual names of passwords, secrets, tokens, keys, credentials
 // and the HTTP headers that carry them. [HandlerOptions.RedactKeys] adds to
 // this list. The returned slice is a fresh copy on every call.
+//
+// Keys are compared lower-cased with the separators '_', '-', '.' and ' '
+// removed, whole or from a word boundary (after a separator, or at an
+// upper-case letter) on: "password" covers "Password", "db_password" and
+// "dbPassword" but not "dbpassword"; "api_key" covers "X-Api-Key". A group
+// whose key matches is redacted whole.
 func DefaultRedactKeys() []string {
 	return []string{
 		"password", "passwords", "passwd", "passphrase",
@@ -35,10 +41,7 @@ func newMatcher(extra []string) matcher {
 	return m
 }
 
-// match reports whether key is denylisted: whether, normalised, the key or
-// its tail from a word boundary (after a separator, or at an upper-case
-// letter) is an entry. "password" matches "Password", "db_password" and
-// "dbPassword" but not "dbpassword"; "api_key" matches "X-Api-Key".
+// match reports whether key is denylisted, as DefaultRedactKeys describes.
 func (m matcher) match(key string) bool {
 	var buf [64]byte
 	for i := 0; i < len(key); i++ {

@@ -20,8 +20,7 @@ const HeaderRequestID = requestid.Header
 // maxRequestIDLen is the longest request ID accepted from outside the process.
 const maxRequestIDLen = 128
 
-// ctxKey is the context key under which a *requestState is stored.
-type ctxKey struct{}
+type ctxKey struct{} // the context key of a *requestState
 
 // requestState is what logx keeps in a context: the request ID, whether a
 // [Middleware] already handles the request, and the attributes of the last

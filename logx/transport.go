@@ -1,6 +1,7 @@
 package logx
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 
@@ -46,10 +47,7 @@ func (t *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req == nil {
 		return nil, errors.New("logx: RoundTrip: nil request")
 	}
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
+	base := cmp.Or[http.RoundTripper](t.Base, http.DefaultTransport)
 	ctx := req.Context()
 	id := RequestID(ctx)
 	sendID := ValidRequestID(id) && req.Header.Get(HeaderRequestID) == ""
@@ -76,11 +74,7 @@ func (t *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 // CloseIdleConnections closes the idle connections of Base, if it can, so
 // that http.Client.CloseIdleConnections reaches through the wrapper.
 func (t *RoundTripper) CloseIdleConnections() {
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	if c, ok := base.(interface{ CloseIdleConnections() }); ok {
+	if c, ok := cmp.Or[http.RoundTripper](t.Base, http.DefaultTransport).(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
 }
