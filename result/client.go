@@ -29,11 +29,9 @@ const (
 // return or retry: nil for a 2xx response, otherwise a *Error.
 //
 //   - An application/problem+json body with a known code keeps its code,
-//     detail and reason, so NOT_FOUND upstream is NOT_FOUND here. An upstream's
-//     INTERNAL is this service's UPSTREAM_FAILURE: its bug is our dependency
-//     failing. The detail is cut to 1 KiB on a UTF-8 character boundary; a
-//     reason over 64 bytes is dropped, since a cut one would be a different
-//     token.
+//     detail (cut to 1 KiB) and reason (dropped over 64 bytes), so NOT_FOUND
+//     upstream is NOT_FOUND here; an upstream's INTERNAL is this service's
+//     UPSTREAM_FAILURE.
 //   - Otherwise a 429 becomes RATE_LIMITED, a 503 UNAVAILABLE, and anything
 //     else UPSTREAM_FAILURE.
 //   - A RATE_LIMITED or UNAVAILABLE error keeps the delay of the Retry-After
@@ -48,62 +46,49 @@ const (
 // code is.
 //
 // Every error records the upstream's host as Service and its status as
-// UpstreamStatus for logs; neither is shown to a client. FromResponse reads at
-// most 64 KiB of the body and leaves closing it to the caller.
+// UpstreamStatus, for logs only. FromResponse reads at most 64 KiB of the body
+// and leaves closing it to the caller.
 //
-// The code describes the upstream's answer to this service, which is what a
-// retry loop needs. Before returning such an error to this service's own
-// client, decide what it means there: an upstream's VALIDATION or NOT_FOUND
-// may be the client's doing (a proxied lookup) or this service's bug (a
-// request it built wrongly), which the client should see as a 502.
+// The code describes the upstream's answer to this service, as a retry loop
+// needs. Before returning it to this service's own client, decide what it
+// means there: an upstream's NOT_FOUND may be the client's doing (a proxied
+// lookup) or this service's bug, which the client should see as a 502.
 func FromResponse(resp *http.Response) error {
 	if resp == nil {
 		return Internal(errors.New("result: FromResponse: nil response"))
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	status := resp.StatusCode
+	if status >= 200 && status < 300 {
 		return nil
 	}
-	service := ""
+	e := UpstreamFailure("", 0, nil)
+	switch p, ok := readProblem(resp); {
+	case ok:
+		e.Code = p.Code
+		if p.Code == CodeInternal {
+			e.Code = CodeUpstreamFailure
+		}
+		e.Message = cmp.Or(cut(p.Detail, maxDetail), e.Code.Title())
+		if len(p.Reason) <= maxReason {
+			e.Reason = p.Reason
+		}
+		e.After = time.Duration(min(p.RetryAfter, int64(maxRetryAfter/time.Second))) * time.Second
+	case status == http.StatusTooManyRequests:
+		e = RateLimited(0)
+	case status == http.StatusServiceUnavailable:
+		e = Unavailable("", 0)
+	}
+	if d, _ := retryafter.Parse(resp.Header.Get("Retry-After"), time.Now(), maxRetryAfter); d > 0 {
+		e.After = d // the header beats the body
+	}
+	if e.Code != CodeRateLimited && e.Code != CodeUnavailable || e.After < 0 {
+		e.After = 0
+	}
 	if resp.Request != nil && resp.Request.URL != nil {
-		service = resp.Request.URL.Host
+		e.Service = resp.Request.URL.Host
 	}
-	cause := fmt.Errorf("upstream %s responded %d %s", cmp.Or(service, "(unknown host)"), resp.StatusCode, http.StatusText(resp.StatusCode))
-	after, _ := retryafter.Parse(resp.Header.Get("Retry-After"), time.Now(), maxRetryAfter)
-
-	var e *Error
-	if p, ok := readProblem(resp); ok {
-		if after == 0 && p.RetryAfter > 0 {
-			after = time.Duration(min(p.RetryAfter, int64(maxRetryAfter/time.Second))) * time.Second
-		}
-		code := p.Code
-		if code == CodeInternal {
-			code = CodeUpstreamFailure
-		}
-		detail := cut(p.Detail, maxDetail)
-		if detail == "" {
-			detail = code.Title()
-		}
-		reason := p.Reason
-		if len(reason) > maxReason {
-			reason = ""
-		}
-		e = &Error{Code: code, Message: detail, Reason: reason}
-	} else {
-		switch resp.StatusCode {
-		case http.StatusTooManyRequests:
-			e = RateLimited(0)
-		case http.StatusServiceUnavailable:
-			e = Unavailable("", 0)
-		default:
-			e = UpstreamFailure("", 0, nil)
-		}
-	}
-	if e.Code == CodeRateLimited || e.Code == CodeUnavailable {
-		e.After = after
-	}
-	e.Service = service
-	e.UpstreamStatus = resp.StatusCode
-	e.Cause = cause
+	e.UpstreamStatus = status
+	e.Cause = fmt.Errorf("upstream %s responded %d %s", cmp.Or(e.Service, "(unknown host)"), status, http.StatusText(status))
 	return e
 }
 

@@ -13,12 +13,9 @@ import (
 
 // Error is a domain error: a Code, a message that is safe to show a client, the
 // details its code calls for, and an internal Cause that is logged but never
-// shown to a client.
-//
-// Build one with a constructor (NotFound, Validation, RateLimited, Internal …)
-// rather than a literal, so the message and details are consistent. An Error
-// describes one failure: treat it as immutable once returned, and derive a
-// variant with WithMessage or WithCause.
+// shown to a client. Build one with a constructor (NotFound, Validation …),
+// treat it as immutable once returned, and derive a variant with WithMessage
+// or WithCause.
 //
 // Error matches by code: errors.Is(err, ErrNotFound) holds for every NOT_FOUND
 // error anywhere in err's chain, through %w wrapping and errors.Join.

@@ -14,16 +14,13 @@ import (
 // Its ServeHTTP writes a returned error with WriteProblem, so a handler can end
 // with `return result.NotFound("project", id)`.
 //
-// ServeHTTP also recovers a panic in the handler: it logs the panic value and
-// the stack and answers 500 INTERNAL. Errors with a 5xx status are logged too,
-// with their cause, since the client sees none of it. If the handler had
-// already started the response when it failed or panicked, ServeHTTP logs
-// instead of writing a second response. Lines are logged at level Error with
-// the request's context, so correlation and trace IDs follow, through
-// slog.Default(); WithLogger gives another logger.
-//
-// A panic with http.ErrAbortHandler is passed on: it is how a handler tells
-// net/http to abort the response silently.
+// ServeHTTP also recovers a panic in the handler, logging its value and stack,
+// and answers 500 INTERNAL; a panic with http.ErrAbortHandler, net/http's
+// silent abort, is passed on. Errors with a 5xx status are logged with their
+// cause, which the client never sees. If the response had already started,
+// ServeHTTP logs instead of writing a second one. Lines go at level Error,
+// with the request's context so correlation and trace IDs follow, to
+// slog.Default(), or to the logger given to WithLogger.
 type HandlerFunc func(http.ResponseWriter, *http.Request) error
 
 // ServeHTTP calls f(w, r) and writes its error, or recovers its panic, as a

@@ -35,10 +35,8 @@ type Problem struct {
 	Limit      int64       `json:"limit,omitempty"`       // the limit exceeded (bytes, for PAYLOAD_TOO_LARGE)
 }
 
-// clientError returns the *Error whose text a client may see for err: the
-// first in err's chain, or a generic INTERNAL error for any other error and
-// for a *Error with an unknown code, so that no text that was not written for
-// a client can reach one.
+// clientError returns the *Error a client may see for err: the first in
+// err's chain with a known code, or else a generic INTERNAL error.
 func clientError(err error) *Error {
 	if e, ok := errors.AsType[*Error](err); ok && e != nil && e.Code.Known() {
 		return e
@@ -46,29 +44,24 @@ func clientError(err error) *Error {
 	return Internal(nil)
 }
 
-// WriteProblem writes err as an RFC 9457 application/problem+json response.
+// WriteProblem writes err as an RFC 9457 application/problem+json response,
+// before anything else is written to w (HandlerFunc and Recover see to that).
+// It does nothing for a nil err; r may be nil.
 //
-// The status, title, type and detail come from the first *Error in err's
-// chain. Any other error, and a *Error with an unknown code, is written as a
-// generic 500 INTERNAL problem whose body contains none of the error's text.
-// A *Error's Cause is never written.
+// The problem describes the first *Error in err's chain; any other error, and
+// a *Error with an unknown code, is a generic 500 INTERNAL problem. No Cause
+// and no text of an error that is not a *Error is ever written. The body
+// carries the request path as instance, the request ID from the response's
+// X-Request-ID header (logx's middleware sets it), field violations as
+// errors, and a delay both as retry_after and as a Retry-After header, in
+// whole seconds rounded up; a METHOD_NOT_ALLOWED error's methods go in the
+// Allow header.
 //
-// The body carries the request path as instance, the request ID from the
-// response's X-Request-ID header (logx's middleware sets it), field
-// violations as errors, and a delay both as retry_after and as a Retry-After
-// header, in whole seconds rounded up. A METHOD_NOT_ALLOWED error's methods
-// go in the Allow header. WriteProblem does nothing when err is nil, and r
-// may be nil.
-//
-// Headers a handler set for the success response it did not send are cleared
-// where they would misdescribe the problem: Content-Encoding, ETag,
-// Last-Modified, Content-Disposition, Content-Range, and Retry-After unless
-// err carries a delay. Cache-Control is set to no-store, since the body
-// carries this request's ID. Other headers, such as CORS headers or Vary, are
-// kept.
-//
-// WriteProblem must be called before anything else is written to w;
-// HandlerFunc and Recover take care of that.
+// Headers set for the success response that was not sent are cleared where
+// they would misdescribe the problem (Content-Encoding, ETag, Last-Modified,
+// Content-Disposition, Content-Range, a stale Retry-After); others, such as
+// CORS headers or Vary, are kept. Cache-Control is no-store, since the body
+// carries this request's ID.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	if err == nil {
 		return
