@@ -298,6 +298,10 @@ func TestCodeOfIsMethod(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { _ = CodeOf(isCanceled{}) }); n != 0 {
 		t.Errorf("CodeOf through an Is method allocates %v times, want 0", n)
 	}
+	wrapped := fmt.Errorf("a: %w", fmt.Errorf("b: %w", NotFound("x", "1")))
+	if n := testing.AllocsPerRun(100, func() { _ = CodeOf(wrapped) }); n != 0 {
+		t.Errorf("CodeOf of a wrapped *Error allocates %v times, want 0", n)
+	}
 }
 
 // A nil *Error returned as an error is a caller's bug; it must not make
