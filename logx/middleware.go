@@ -49,34 +49,32 @@ type MiddlewareOptions struct {
 // Middleware returns HTTP middleware that gives every request a request ID
 // and its caller's trace context, and logs one access line per request.
 //
-// The ID is the incoming [HeaderRequestID] when that is valid (see
-// [ValidRequestID]; anything else is dropped, never logged or echoed), or
-// else a new one. It is set on the response header before the next handler
-// runs, so that anything writing the response can read it, and stored in the
+// The ID is the incoming [HeaderRequestID] if valid (see [ValidRequestID];
+// anything else is dropped, never logged or echoed), or else a new one. It is
+// set on the response header before the next handler runs, and stored in the
 // request's context ([RequestID]) with the W3C trace context of the request
 // headers, so that logs carry request_id, trace_id and span_id.
 //
-// When the next handler returns, the access line is logged with method, path
-// (percent-encoded, without the query string), status, bytes (of the body)
-// and duration, at level Error for a 5xx status, Warn for 4xx and Info
-// otherwise, and request_id. If the handler panics, the line is still logged,
-// at level Error with panic=true and status 500 unless a status was sent, and
-// the panic goes on up the stack unchanged, for a recovery handler. A
-// handler that abandons the response (panic(http.ErrAbortHandler), as
-// httputil.ReverseProxy does, or runtime.Goexit) is logged at level Warn with
-// aborted=true; one that hijacks the connection with hijacked=true, status 0
-// unless it set one first. A request whose body the server stopped reading
-// at its read timeout is logged with status 408 when the handler answered
-// 499 (the client closed the request, which it did not) or nothing.
+// The access line has method, path (percent-encoded, without the query),
+// status, bytes (of the body), duration and request_id, at level Error for a
+// 5xx status, Warn for 4xx and Info otherwise. A panic is logged at level
+// Error with panic=true, and status 500 unless one was sent, and goes on up
+// the stack unchanged. A handler that abandons the response
+// (panic(http.ErrAbortHandler), as httputil.ReverseProxy does, or
+// runtime.Goexit) is logged at level Warn with aborted=true; one that hijacks
+// the connection with hijacked=true and status 0 unless it set one. A request
+// whose body the server stopped reading at its read timeout is logged as 408
+// if the handler answered 499 (the client closed the request, which it did
+// not) or nothing.
 //
 // The ResponseWriter given to the next handler keeps http.Flusher,
 // http.Hijacker and io.ReaderFrom and unwraps for http.ResponseController. A
 // request already under a logx Middleware passes through a second one
 // untouched. A nil next handler answers 404.
 func Middleware(opts *MiddlewareOptions) func(http.Handler) http.Handler {
-	m := &middleware{header: http.CanonicalHeaderKey(HeaderRequestID)}
+	m := &MiddlewareOptions{}
 	if opts != nil {
-		m.MiddlewareOptions = *opts
+		*m = *opts
 	}
 	if m.NewID == nil {
 		m.NewID = NewRequestID
@@ -95,12 +93,6 @@ func Middleware(opts *MiddlewareOptions) func(http.Handler) http.Handler {
 			m.serve(w, r, next)
 		})
 	}
-}
-
-// middleware is a Middleware's options with the defaults filled in.
-type middleware struct {
-	MiddlewareOptions
-	header string // HeaderRequestID in canonical form, for direct map access
 }
 
 // served is allocated once per request: the response recorder, the request
@@ -126,7 +118,7 @@ func (b *timeoutBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+func (m *MiddlewareOptions) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	ctx := r.Context()
 	if st := stateFrom(ctx); st != nil && st.middleware {
 		next.ServeHTTP(w, r)
@@ -135,7 +127,7 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	s := &served{rw: recorder.Writer{ResponseWriter: w}}
 	s.st.middleware = true
 	s.st.init(m.requestID(r))
-	w.Header()[m.header] = []string{s.st.id}
+	w.Header()[HeaderRequestID] = []string{s.st.id}
 
 	ctx = m.Propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
 	r = r.WithContext(context.WithValue(ctx, ctxKey{}, &s.st))
@@ -169,8 +161,8 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 }
 
 // requestID returns the valid incoming ID, or a new one.
-func (m *middleware) requestID(r *http.Request) string {
-	if v := r.Header[m.header]; !m.IgnoreIncomingID && len(v) > 0 && ValidRequestID(v[0]) {
+func (m *MiddlewareOptions) requestID(r *http.Request) string {
+	if v := r.Header[HeaderRequestID]; !m.IgnoreIncomingID && len(v) > 0 && ValidRequestID(v[0]) {
 		return v[0]
 	}
 	if id := m.NewID(); ValidRequestID(id) {
@@ -181,7 +173,7 @@ func (m *middleware) requestID(r *http.Request) string {
 
 // access logs the access line; aborted means panic(http.ErrAbortHandler) or
 // runtime.Goexit.
-func (m *middleware) access(r *http.Request, s *served, d time.Duration, panicked, aborted bool) {
+func (m *MiddlewareOptions) access(r *http.Request, s *served, d time.Duration, panicked, aborted bool) {
 	rw := &s.rw
 	status := rw.Status
 	switch {

@@ -12,9 +12,9 @@ import (
 	"github.com/hardenkit/harden/internal/requestid"
 )
 
-// HeaderRequestID is the HTTP header that carries a request ID in and out of
-// [Middleware], on outgoing requests of [Transport], and into the request_id
-// of result's problem responses.
+// HeaderRequestID is the HTTP header X-Request-ID, in canonical form, that
+// carries a request ID in and out of [Middleware], on outgoing requests of
+// [Transport], and into the request_id of result's problem responses.
 const HeaderRequestID = requestid.Header
 
 // maxRequestIDLen is the longest request ID accepted from outside the process.

@@ -3,5 +3,7 @@
 // upstream, and result's problem writer reads it for the problem's request_id.
 package requestid
 
-// Header is the HTTP header that carries a request ID.
-const Header = "X-Request-ID"
+// Header is the HTTP header that carries a request ID, X-Request-ID, in the
+// canonical form of http.CanonicalHeaderKey, so that it indexes an
+// http.Header directly.
+const Header = "X-Request-Id"
