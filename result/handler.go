@@ -95,8 +95,12 @@ func recoverProblem(rw *recorder.Writer, r *http.Request, logger *slog.Logger) {
 // method no pattern allows (405, with the Allow header the mux would send),
 // are NOT_FOUND and METHOD_NOT_ALLOWED problems, so that every answer of a
 // service is a problem. It asks mux.Handler(r) for the pattern: an empty one
-// means mux has no handler of the application's for the request.
+// means mux has no handler of the application's for the request. A nil mux
+// answers every request with NOT_FOUND.
 func Mux(mux *http.ServeMux) http.Handler {
+	if mux == nil {
+		mux = http.NewServeMux()
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h, pattern := mux.Handler(r); pattern == "" {
 			// Learn what mux would answer: 404, 405 or a redirect to a

@@ -410,6 +410,11 @@ func TestRecoverOverHandlerFunc(t *testing.T) {
 }
 
 func TestMux(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Mux(nil).ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+	if rec.Code != 404 || rec.Header().Get("Content-Type") != ContentTypeProblem {
+		t.Errorf("Mux(nil): %d %q, want a 404 problem", rec.Code, rec.Header().Get("Content-Type"))
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /things/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("id") == "missing" {

@@ -35,8 +35,8 @@ type Problem struct {
 	Limit      int64       `json:"limit,omitempty"`       // the limit exceeded (bytes, for PAYLOAD_TOO_LARGE)
 }
 
-// clientError returns the *Error a client may see for err: the first in
-// err's chain with a known code, or else a generic INTERNAL error.
+// clientError returns the *Error a client may see for err: the first *Error
+// in err's chain if its code is known, or else a generic INTERNAL error.
 func clientError(err error) *Error {
 	if e, ok := errors.AsType[*Error](err); ok && e != nil && e.Code.Known() {
 		return e
@@ -44,9 +44,9 @@ func clientError(err error) *Error {
 	return Internal(nil)
 }
 
-// WriteProblem writes err as an RFC 9457 application/problem+json response,
-// before anything else is written to w (HandlerFunc and Recover see to that).
-// It does nothing for a nil err; r may be nil.
+// WriteProblem writes err as an RFC 9457 application/problem+json response.
+// Call it before anything else is written to w, as HandlerFunc and Recover
+// do. It does nothing for a nil err; r may be nil.
 //
 // The problem describes the first *Error in err's chain; any other error, and
 // a *Error with an unknown code, is a generic 500 INTERNAL problem. No Cause
