@@ -6,27 +6,26 @@ import (
 )
 
 // Code is the machine-readable kind of an error. Codes form a closed set; each
-// has one HTTP status, a short title and a retry rule, all written in one
-// table below. A client may switch on the code, so it never changes for a
-// given condition.
+// has one HTTP status, a short title and a retry rule. A client may switch on
+// the code, so it never changes for a given condition.
 type Code string
 
-// The codes. The table below gives each one's status.
+// The codes, with the HTTP status of each.
 const (
-	CodeValidation           Code = "VALIDATION"             // the request is malformed or breaks a rule
-	CodeUnauthorized         Code = "UNAUTHORIZED"           // no valid credentials
-	CodeForbidden            Code = "FORBIDDEN"              // credentials valid, access denied
-	CodeNotFound             Code = "NOT_FOUND"              // the resource does not exist
-	CodeMethodNotAllowed     Code = "METHOD_NOT_ALLOWED"     // the resource does not support the method
-	CodeConflict             Code = "CONFLICT"               // the request clashes with current state
-	CodePayloadTooLarge      Code = "PAYLOAD_TOO_LARGE"      // the body is over the limit
-	CodeUnsupportedMediaType Code = "UNSUPPORTED_MEDIA_TYPE" // the body's media type is not accepted
-	CodeRateLimited          Code = "RATE_LIMITED"           // too many requests; retry after a delay
-	CodeCanceled             Code = "CANCELED"               // the caller gave up
-	CodeInternal             Code = "INTERNAL"               // a bug or an unexpected failure
-	CodeUpstreamFailure      Code = "UPSTREAM_FAILURE"       // a dependency failed
-	CodeUnavailable          Code = "UNAVAILABLE"            // temporarily unable to serve
-	CodeTimeout              Code = "TIMEOUT"                // the operation ran out of time
+	CodeValidation           Code = "VALIDATION"             // 400: the request is malformed or breaks a rule
+	CodeUnauthorized         Code = "UNAUTHORIZED"           // 401: no valid credentials
+	CodeForbidden            Code = "FORBIDDEN"              // 403: credentials valid, access denied
+	CodeNotFound             Code = "NOT_FOUND"              // 404: the resource does not exist
+	CodeMethodNotAllowed     Code = "METHOD_NOT_ALLOWED"     // 405: the resource does not support the method; with Allow
+	CodeConflict             Code = "CONFLICT"               // 409: the request clashes with current state
+	CodePayloadTooLarge      Code = "PAYLOAD_TOO_LARGE"      // 413: the body is over the limit
+	CodeUnsupportedMediaType Code = "UNSUPPORTED_MEDIA_TYPE" // 415: the body's media type is not accepted
+	CodeRateLimited          Code = "RATE_LIMITED"           // 429: too many requests; with Retry-After
+	CodeCanceled             Code = "CANCELED"               // 499 (nginx's): the caller gave up
+	CodeInternal             Code = "INTERNAL"               // 500: a bug or an unexpected failure
+	CodeUpstreamFailure      Code = "UPSTREAM_FAILURE"       // 502: a dependency failed
+	CodeUnavailable          Code = "UNAVAILABLE"            // 503: temporarily unable to serve
+	CodeTimeout              Code = "TIMEOUT"                // 504: the operation ran out of time
 )
 
 type codeInfo struct {
@@ -36,9 +35,8 @@ type codeInfo struct {
 	retryable bool
 }
 
-// codes is the closed set in order of HTTP status, and the one place where a
-// code's status, title and retry rule are written. 499 is the non-standard
-// status (nginx's) for a request the client abandoned.
+// codes is the closed set in order of HTTP status, and the one place in code
+// where a code's status, title and retry rule are written.
 var codes = [...]codeInfo{
 	{CodeValidation, http.StatusBadRequest, "Invalid request", false},
 	{CodeUnauthorized, http.StatusUnauthorized, "Unauthorized", false},
