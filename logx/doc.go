@@ -34,7 +34,8 @@
 // context into the request context, and logs one access line when the
 // handler returns, even if it panics. [Transport] carries the ID and the
 // trace context on outgoing requests. Nothing global is read or changed: the
-// OpenTelemetry propagator is W3C trace context unless one is configured.
+// OpenTelemetry propagator is W3C trace context unless one is configured, not
+// the global one, which does nothing until a program sets it.
 //
 // # Example
 //

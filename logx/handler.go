@@ -17,12 +17,10 @@ const (
 	KeySpanID    = "span_id"
 )
 
-// An Extractor returns an attribute to add to every record from the record's
-// context, such as a tenant or user ID kept there by the application. It
-// returns the zero slog.Attr when the context holds nothing for it. The
-// attribute is placed at the root of the record and redacted like any other.
-// An Extractor must be safe for concurrent use and should be cheap: it runs
-// for every record.
+// An Extractor returns an attribute to add at the root of every record from
+// the record's context, such as a tenant ID kept there by the application, or
+// the zero slog.Attr when the context holds none. It runs for every record,
+// so it must be safe for concurrent use and should be cheap.
 type Extractor func(ctx context.Context) slog.Attr
 
 // HandlerOptions configures [NewHandler]. A nil *HandlerOptions or the zero

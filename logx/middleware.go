@@ -33,16 +33,14 @@ type MiddlewareOptions struct {
 
 	// Propagator extracts the caller's trace context from the request
 	// headers. Nil means propagation.TraceContext{} (W3C traceparent and
-	// tracestate). The global OpenTelemetry propagator is not used, because
-	// it does nothing until the program sets one.
+	// tracestate), not the global propagator, which does nothing until set.
 	Propagator propagation.TextMapPropagator
 
 	// Message is the message of the access line. Empty means "http request".
 	Message string
 
-	// SkipAccessLog, when it returns true for a request, suppresses that
-	// request's access line (health probes, for instance). The request still
-	// gets its ID and trace context.
+	// SkipAccessLog, when it returns true for a request, suppresses its
+	// access line (health probes, say); it still gets its ID and trace context.
 	SkipAccessLog func(r *http.Request) bool
 }
 

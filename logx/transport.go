@@ -23,8 +23,7 @@ type RoundTripper struct {
 	Base http.RoundTripper
 
 	// Propagator injects the trace context. Nil means
-	// propagation.TraceContext{}; the global OpenTelemetry propagator is not
-	// used, because it does nothing until the program sets one.
+	// propagation.TraceContext{}, not the global propagator.
 	Propagator propagation.TextMapPropagator
 }
 
