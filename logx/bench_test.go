@@ -104,7 +104,7 @@ func BenchmarkHandler(b *testing.B) {
 // compares the variants far more steadily than separate runs do. Its ns/op
 // is the time of one round of batches and means nothing by itself.
 func BenchmarkHandlerRatio(b *testing.B) {
-	for _, n := range []int{0, 2, 5} {
+	for _, n := range []int{0, 2, 3, 5} {
 		names, fns := handlerVariants(b, n)
 		b.Run("attrs="+strconv.Itoa(n), func(b *testing.B) {
 			best := minBatch(b, fns)

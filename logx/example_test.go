@@ -18,7 +18,7 @@ import (
 // stable removes the values that change from run to run (time, duration),
 // so that the examples' output can be checked.
 func stable(groups []string, a slog.Attr) slog.Attr {
-	if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == logx.KeyDuration) {
+	if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == "duration") {
 		return slog.Attr{}
 	}
 	return a

@@ -441,15 +441,57 @@ func TestSpanOnlyContextEncodesIDsOnce(t *testing.T) {
 		t.Fatalf("line = %s, want the trace and span IDs", buf.String())
 	}
 	h := logger.Handler().(*handler)
-	cached := h.cfg.spanOnly.span.Load()
+	cached := h.spanOnly.span.Load()
 	if cached == nil {
 		t.Fatal("the span's attributes were not cached")
 	}
 	logger.InfoContext(ctx, "second")
-	if h.cfg.spanOnly.span.Load() != cached {
+	if h.spanOnly.span.Load() != cached {
 		t.Error("a second line under the same span encoded its IDs again")
 	}
 	if got := strings.Count(buf.String(), `"span_id":"00f067aa0ba902b7"`); got != 2 {
 		t.Errorf("%d lines carry the span ID, want 2: %s", got, buf.String())
+	}
+}
+
+// durationValuer resolves to a duration.
+type durationValuer struct{}
+
+func (durationValuer) LogValue() slog.Value { return slog.DurationValue(1500 * time.Millisecond) }
+
+// Every duration a logx handler writes reads as a Go duration string, wherever
+// it sits: the lines of other packages (retry, health) logged through it too.
+func TestHandlerWritesDurationsAsStrings(t *testing.T) {
+	t.Parallel()
+	logger, buf := newTestLogger(nil)
+	logger.With("timeout", 2*time.Second).Info("m", "drain_delay", 5*time.Second,
+		slog.Group("g", slog.Duration("wait", time.Millisecond)), "valuer", durationValuer{})
+	logger.WithGroup("h").With("a", time.Minute).Info("m", "b", 90*time.Second)
+	lines := buf.lines(t)
+	want := []map[string]any{
+		{"timeout": "2s", "drain_delay": "5s", "g": map[string]any{"wait": "1ms"}, "valuer": "1.5s"},
+		{"h": map[string]any{"a": "1m0s", "b": "1m30s"}},
+	}
+	for i, w := range want {
+		for k, v := range w {
+			if got := lines[i][k]; !reflect.DeepEqual(got, v) {
+				t.Errorf("line %d: %s = %#v, want %#v", i, k, got, v)
+			}
+		}
+	}
+}
+
+// A record that carries its own request_id at the root keeps it, and the
+// handler adds no second one.
+func TestHandlerKeepsTheRecordsRequestID(t *testing.T) {
+	t.Parallel()
+	logger, buf := newTestLogger(nil)
+	ctx := withSpan(WithRequestID(context.Background(), "ctx-id"), testTraceID, testSpanID)
+	logger.InfoContext(ctx, "m", KeyRequestID, "own-id")
+	if n := strings.Count(buf.String(), `"`+KeyRequestID+`"`); n != 1 {
+		t.Fatalf("request_id written %d times: %s", n, buf.String())
+	}
+	if line := buf.only(t); line[KeyRequestID] != "own-id" || line[KeyTraceID] != testTraceHex {
+		t.Errorf("line %v, want the record's request_id and the span's trace_id", line)
 	}
 }

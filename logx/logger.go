@@ -9,22 +9,11 @@ import (
 // Format selects how [New] writes records.
 type Format string
 
-// The formats [New] supports.
+// The formats [New] supports: one JSON object per line for log pipelines (the
+// default), or key=value lines, easier to read during local development.
 const (
-	// FormatJSON writes one JSON object per line, for log pipelines. It is
-	// the default.
 	FormatJSON Format = "json"
-	// FormatText writes key=value lines, easier to read during local
-	// development.
 	FormatText Format = "text"
-)
-
-// Keys of the static attributes [New] adds to every record when the matching
-// [Options] field is set.
-const (
-	KeyService     = "service"
-	KeyVersion     = "version"
-	KeyEnvironment = "env"
 )
 
 // Options configures [New]. A nil *Options or the zero value gives the
@@ -44,7 +33,7 @@ type Options struct {
 	AddSource bool
 
 	// Service, Version and Environment, when not empty, are added to every
-	// record under KeyService, KeyVersion and KeyEnvironment.
+	// record under the keys "service", "version" and "env".
 	Service     string
 	Version     string
 	Environment string
@@ -73,27 +62,18 @@ func New(w io.Writer, opts *Options) *slog.Logger {
 	if opts == nil {
 		opts = &Options{}
 	}
-	hopts := &slog.HandlerOptions{
-		AddSource:   opts.AddSource,
-		Level:       opts.Level,
-		ReplaceAttr: opts.ReplaceAttr,
-	}
-	var inner slog.Handler
+	hopts := &slog.HandlerOptions{AddSource: opts.AddSource, Level: opts.Level, ReplaceAttr: opts.ReplaceAttr}
+	var inner slog.Handler = slog.NewJSONHandler(w, hopts)
 	if opts.Format == FormatText {
 		inner = slog.NewTextHandler(w, hopts)
-	} else {
-		inner = slog.NewJSONHandler(w, hopts)
 	}
-	h := NewHandler(inner, &opts.HandlerOptions)
 	var static []slog.Attr
-	if opts.Service != "" {
-		static = append(static, slog.String(KeyService, opts.Service))
+	for _, a := range []slog.Attr{
+		slog.String("service", opts.Service), slog.String("version", opts.Version), slog.String("env", opts.Environment),
+	} {
+		if a.Value.String() != "" {
+			static = append(static, a)
+		}
 	}
-	if opts.Version != "" {
-		static = append(static, slog.String(KeyVersion, opts.Version))
-	}
-	if opts.Environment != "" {
-		static = append(static, slog.String(KeyEnvironment, opts.Environment))
-	}
-	return slog.New(h.WithAttrs(static))
+	return slog.New(NewHandler(inner, &opts.HandlerOptions).WithAttrs(static))
 }

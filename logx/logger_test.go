@@ -30,7 +30,7 @@ func TestNewDefaults(t *testing.T) {
 	if _, ok := line[slog.SourceKey]; ok {
 		t.Error("source added by default")
 	}
-	for _, k := range []string{KeyService, KeyVersion, KeyEnvironment} {
+	for _, k := range []string{"service", "version", "env"} {
 		if _, ok := line[k]; ok {
 			t.Errorf("%s added although empty", k)
 		}
@@ -59,7 +59,7 @@ func TestNewOptions(t *testing.T) {
 	logger.WithGroup("g").Debug("dbg", "iban", "DE89", "drop", 1, "keep", 2)
 	line := buf.only(t)
 	for k, want := range map[string]any{
-		"msg": "dbg", "level": "DEBUG", KeyService: "billing", KeyVersion: "1.4.2", KeyEnvironment: "staging",
+		"msg": "dbg", "level": "DEBUG", "service": "billing", "version": "1.4.2", "env": "staging",
 	} {
 		if got := line[k]; got != want {
 			t.Errorf("%s = %v, want %v", k, got, want)

@@ -2,55 +2,25 @@ package logx
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/propagation"
-)
 
-// Keys of the attributes of the access line that [Middleware] logs.
-const (
-	KeyMethod   = "method"
-	KeyPath     = "path"
-	KeyStatus   = "status"
-	KeyBytes    = "bytes"
-	KeyDuration = "duration"
-	// KeyPanic is added, true, when the handler panicked.
-	KeyPanic = "panic"
-	// KeyHijacked is added, true, when the handler took over the connection.
-	KeyHijacked = "hijacked"
-	// KeyAborted is added, true, when the handler abandoned the response:
-	// with panic(http.ErrAbortHandler), as httputil.ReverseProxy does when a
-	// client goes away mid-stream, or by ending its goroutine with
-	// runtime.Goexit. net/http treats either as a silent abort, not a panic,
-	// and so does the access line.
-	KeyAborted = "aborted"
-)
-
-// ending says how the handler ended, for the access line.
-type ending uint8
-
-const (
-	endReturned ending = iota
-	endPanicked
-	endAborted // panic(http.ErrAbortHandler) or runtime.Goexit
+	"github.com/hardenkit/harden/internal/recorder"
 )
 
 // MiddlewareOptions configures [Middleware]. A nil *MiddlewareOptions or the
 // zero value gives the defaults noted on each field.
 type MiddlewareOptions struct {
 	// Logger receives the access lines. Nil means slog.Default() at the time
-	// of each line. A logger from [New] or over [NewHandler] adds the
-	// request and trace IDs itself; for any other logger the middleware adds
-	// request_id to the line, in a form that a logx handler further down
-	// (behind a slog.MultiHandler, say) recognizes and does not repeat.
+	// of each line.
 	Logger *slog.Logger
-
-	// RequestIDHeader is the header that carries the request ID in and out.
-	// Empty, or a string that is not a valid header name, means
-	// [HeaderRequestID].
-	RequestIDHeader string
 
 	// IgnoreIncomingID makes the middleware always generate the request ID,
 	// for edge services that must not let clients choose it. By default a
@@ -63,180 +33,124 @@ type MiddlewareOptions struct {
 
 	// Propagator extracts the caller's trace context from the request
 	// headers. Nil means propagation.TraceContext{} (W3C traceparent and
-	// tracestate). The global OpenTelemetry propagator is not used, because
-	// it does nothing until the program sets one.
+	// tracestate), not the global propagator, which does nothing until set.
 	Propagator propagation.TextMapPropagator
 
 	// Message is the message of the access line. Empty means "http request".
 	Message string
 
-	// SkipAccessLog, when it returns true for a request, suppresses that
-	// request's access line (health probes, for instance). The request still
-	// gets its ID and trace context.
+	// SkipAccessLog, when it returns true for a request, suppresses its
+	// access line (health probes, say); it still gets its ID and trace context.
 	SkipAccessLog func(r *http.Request) bool
-}
-
-// middleware is the resolved configuration of one Middleware.
-type middleware struct {
-	logger     *slog.Logger // nil: slog.Default() at each line
-	logxLogger bool         // logger's handler adds request_id itself
-	header     string
-	ignoreIn   bool
-	newID      func() string
-	propagator propagation.TextMapPropagator
-	message    string
-	skip       func(*http.Request) bool
-	now        func() time.Time // a seam for tests
 }
 
 // Middleware returns HTTP middleware that gives every request a request ID
 // and its caller's trace context, and logs one access line per request.
 //
-// For each request it takes the ID from the incoming request ID header when
-// that is valid (see [ValidRequestID]; anything else, such as a value with
-// newlines, control characters, non-ASCII text or megabytes of data, is
-// dropped, never logged or echoed), or else generates one. It sets the ID on
-// the response header before calling the next handler, so that anything
-// writing the response can read it, and stores it in the request's context
-// ([RequestID]). It extracts the W3C trace context from the request headers
-// into the context too, so logs carry trace_id and span_id.
+// The ID is the incoming [HeaderRequestID] if valid (see [ValidRequestID];
+// anything else is dropped, never logged or echoed), or else a new one. It is
+// set on the response header before the next handler runs, and stored in the
+// request's context ([RequestID]) with the W3C trace context of the request
+// headers, so that logs carry request_id, trace_id and span_id.
 //
-// When the next handler returns, it logs an access line with the method, the
-// path (percent-encoded, without the query string), the status, the body
-// bytes written and the duration (a time.Duration: nanoseconds in JSON), at
-// level Error for a 5xx status, Warn for 4xx and Info otherwise. If the next
-// handler panics, the line is still logged, at level Error with panic=true
-// and status 500 unless a status was already sent, and the panic continues
-// up the stack unchanged, not recovered, for a recovery handler to deal
-// with. A handler that hijacks the connection is logged with hijacked=true
-// and status 0 unless it set one first.
+// The access line has method, path (percent-encoded, without the query),
+// status, bytes (of the body), duration and request_id, at level Error for a
+// 5xx status, Warn for 4xx and Info otherwise. A panic is logged at level
+// Error with panic=true, and status 500 unless one was sent, and goes on up
+// the stack unchanged. A handler that abandons the response
+// (panic(http.ErrAbortHandler), as httputil.ReverseProxy does, or
+// runtime.Goexit) is logged at level Warn with aborted=true; one that hijacks
+// the connection with hijacked=true and status 0 unless it set one. A request
+// whose body the server stopped reading at its read timeout is logged as 408
+// if the handler answered 499 (the client closed the request, which it did
+// not) or nothing.
 //
 // The ResponseWriter given to the next handler keeps http.Flusher,
-// http.Hijacker and io.ReaderFrom working, and unwraps for
-// http.ResponseController. A request that already went through a logx
-// Middleware (it is stacked twice) passes through untouched: one ID, one
-// access line. A nil next handler answers 404.
+// http.Hijacker and io.ReaderFrom and unwraps for http.ResponseController. A
+// request already under a logx Middleware passes through a second one
+// untouched. A nil next handler answers 404.
 func Middleware(opts *MiddlewareOptions) func(http.Handler) http.Handler {
-	return newMiddleware(opts).wrap
-}
-
-func (m *middleware) wrap(next http.Handler) http.Handler {
-	if next == nil {
-		next = http.NotFoundHandler()
+	m := &MiddlewareOptions{}
+	if opts != nil {
+		*m = *opts
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.serve(w, r, next)
-	})
-}
-
-func newMiddleware(opts *MiddlewareOptions) *middleware {
-	if opts == nil {
-		opts = &MiddlewareOptions{}
+	if m.NewID == nil {
+		m.NewID = NewRequestID
 	}
-	m := &middleware{
-		logger:     opts.Logger,
-		header:     http.CanonicalHeaderKey(HeaderRequestID),
-		ignoreIn:   opts.IgnoreIncomingID,
-		newID:      opts.NewID,
-		propagator: opts.Propagator,
-		message:    opts.Message,
-		skip:       opts.SkipAccessLog,
-		now:        time.Now,
+	if m.Propagator == nil {
+		m.Propagator = propagation.TraceContext{}
 	}
-	if m.logger != nil {
-		_, m.logxLogger = m.logger.Handler().(*handler)
+	if m.Message == "" {
+		m.Message = "http request"
 	}
-	if h := opts.RequestIDHeader; h != "" {
-		if validHeaderName(h) {
-			m.header = http.CanonicalHeaderKey(h)
-		} else {
-			m.log().LogAttrs(context.Background(), slog.LevelWarn,
-				"logx: MiddlewareOptions.RequestIDHeader is not a valid header name; using "+HeaderRequestID,
-				slog.String("header", sanitizeForLog(h)))
+	return func(next http.Handler) http.Handler {
+		if next == nil {
+			next = http.NotFoundHandler()
 		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			m.serve(w, r, next)
+		})
 	}
-	if m.propagator == nil {
-		m.propagator = propagation.TraceContext{}
-	}
-	if m.message == "" {
-		m.message = "http request"
-	}
-	return m
 }
 
-// log returns the logger to write to.
-func (m *middleware) log() *slog.Logger {
-	if m.logger != nil {
-		return m.logger
-	}
-	return slog.Default()
-}
-
-// validHeaderName reports whether s is an RFC 9110 token.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' ||
-			c == '*' || c == '+' || c == '-' || c == '.' || c == '^' || c == '_' ||
-			c == '`' || c == '|' || c == '~':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// served is allocated once per request: the response recorder and the
-// context state live together.
+// served is allocated once per request: the response recorder, the request
+// body's reader and the context state live together.
 type served struct {
-	rw responseWriter
-	st requestState
+	rw   recorder.Writer
+	body timeoutBody
+	st   requestState
 }
 
-func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+// timeoutBody records whether a read of the request body hit the server's
+// read deadline.
+type timeoutBody struct {
+	io.ReadCloser
+	timedOut atomic.Bool // the handler may read the body on another goroutine
+}
+
+func (b *timeoutBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		b.timedOut.Store(true)
+	}
+	return n, err
+}
+
+func (m *MiddlewareOptions) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	ctx := r.Context()
 	if st := stateFrom(ctx); st != nil && st.middleware {
 		next.ServeHTTP(w, r)
 		return
 	}
-	s := &served{rw: responseWriter{w: w}}
+	s := &served{rw: recorder.Writer{ResponseWriter: w}}
 	s.st.middleware = true
 	s.st.init(m.requestID(r))
-	w.Header()[m.header] = []string{s.st.id}
+	w.Header()[HeaderRequestID] = []string{s.st.id}
 
-	ctx = m.propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
-	ctx = context.WithValue(ctx, ctxKey{}, &s.st)
-	r = r.WithContext(ctx)
-	logIt := m.skip == nil || !m.skip(r)
-	start := m.now()
-	returned := false
+	ctx = m.Propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
+	r = r.WithContext(context.WithValue(ctx, ctxKey{}, &s.st))
+	if r.Body != nil && r.Body != http.NoBody {
+		s.body.ReadCloser = r.Body
+		r.Body = &s.body
+	}
+	logIt := m.SkipAccessLog == nil || !m.SkipAccessLog(r)
+	start, returned := time.Now(), false
 	defer func() {
 		// Runs on a normal return and while a panic unwinds. A panic is
-		// recovered only to tell an abort from a failure, and raised again
-		// with the same value from this frame, which is still above the
-		// panicking one: the recovery handler above sees its stack intact.
-		if returned {
-			if logIt {
-				m.access(ctx, r, &s.rw, m.now().Sub(start), endReturned)
-			}
-			return
+		// recovered only to tell an abort from a failure and raised again
+		// from this frame, still above the panicking one, so the recovery
+		// handler above sees its stack intact. A nil v is runtime.Goexit
+		// (panic(nil) recovers as a *runtime.PanicNilError), which goes on
+		// unwinding by itself.
+		var v any
+		if !returned {
+			v = recover()
 		}
-		v := recover()
 		if logIt {
-			end := endPanicked
-			// A nil v is runtime.Goexit: panic(nil) recovers as a
-			// *runtime.PanicNilError.
-			if v == http.ErrAbortHandler || v == nil {
-				end = endAborted
-			}
-			m.access(ctx, r, &s.rw, m.now().Sub(start), end)
+			panicked := v != nil && v != http.ErrAbortHandler
+			m.access(r, s, time.Since(start), panicked, !returned && !panicked)
 		}
-		if v != nil { // nil: runtime.Goexit, which goes on unwinding by itself
+		if v != nil {
 			panic(v)
 		}
 	}()
@@ -245,107 +159,60 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 }
 
 // requestID returns the valid incoming ID, or a new one.
-func (m *middleware) requestID(r *http.Request) string {
-	if !m.ignoreIn {
-		if v := r.Header[m.header]; len(v) > 0 && ValidRequestID(v[0]) {
-			return v[0]
-		}
+func (m *MiddlewareOptions) requestID(r *http.Request) string {
+	if v := r.Header[HeaderRequestID]; !m.IgnoreIncomingID && len(v) > 0 && ValidRequestID(v[0]) {
+		return v[0]
 	}
-	if m.newID != nil {
-		if id := m.newID(); ValidRequestID(id) {
-			return id
-		}
+	if id := m.NewID(); ValidRequestID(id) {
+		return id
 	}
 	return NewRequestID()
 }
 
-func (m *middleware) access(ctx context.Context, r *http.Request, rw *responseWriter, d time.Duration, end ending) {
-	panicked := end == endPanicked
-	status := rw.status
+// access logs the access line; aborted means panic(http.ErrAbortHandler) or
+// runtime.Goexit.
+func (m *MiddlewareOptions) access(r *http.Request, s *served, d time.Duration, panicked, aborted bool) {
+	rw := &s.rw
+	status := rw.Status
 	switch {
-	case rw.wroteHeader:
-	case rw.hijacked:
-		status = 0 // nothing was sent through net/http
+	case status != 0:
+	case rw.Hijacked, aborted:
+		// Nothing was sent through net/http.
 	case panicked:
 		status = http.StatusInternalServerError
-	case end == endAborted:
-		status = 0 // the response was abandoned before its header
 	default:
-		status = http.StatusOK
+		status = http.StatusOK // net/http sends it when the handler returns
+	}
+	if s.body.timedOut.Load() && (status == 499 || status == 0 && !rw.Hijacked) {
+		status = http.StatusRequestTimeout
 	}
 	level := slog.LevelInfo
 	switch {
 	case panicked || status >= 500:
 		level = slog.LevelError
-	case status >= 400 || end == endAborted:
+	case status >= 400 || aborted:
 		level = slog.LevelWarn
 	}
-	logger, logxLogger := m.logger, m.logxLogger
+	logger := m.Logger
 	if logger == nil {
 		logger = slog.Default()
-		_, logxLogger = logger.Handler().(*handler)
 	}
+	ctx := r.Context()
 	if !logger.Enabled(ctx, level) {
 		return
 	}
-	path := ""
-	if r.URL != nil {
-		path = r.URL.EscapedPath()
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.EscapedPath()),
+		slog.Int("status", status), slog.Int64("bytes", rw.Bytes), slog.Duration("duration", d))
+	if panicked {
+		attrs = append(attrs, slog.Bool("panic", true))
 	}
-	attrs := [8]slog.Attr{
-		slog.String(KeyMethod, r.Method),
-		slog.String(KeyPath, path),
-		slog.Int(KeyStatus, status),
-		slog.Int64(KeyBytes, rw.bytes),
-		slog.Duration(KeyDuration, d),
+	if aborted {
+		attrs = append(attrs, slog.Bool("aborted", true))
 	}
-	n := 5
-	switch end {
-	case endPanicked:
-		attrs[n] = slog.Bool(KeyPanic, true)
-		n++
-	case endAborted:
-		attrs[n] = slog.Bool(KeyAborted, true)
-		n++
+	if rw.Hijacked {
+		attrs = append(attrs, slog.Bool("hijacked", true))
 	}
-	if rw.hijacked {
-		attrs[n] = slog.Bool(KeyHijacked, true)
-		n++
-	}
-	if !logxLogger {
-		attrs[n] = slog.Any(KeyRequestID, accessID(RequestID(ctx)))
-		n++
-	}
-	logger.LogAttrs(ctx, level, m.message, attrs[:n]...)
-}
-
-// accessID is the request ID that Middleware adds to its access line when
-// the logger's handler is not logx's. It logs as the string, except that a
-// logx handler further down the chain, which adds request_id itself, leaves
-// it out.
-type accessID string
-
-// LogValue implements slog.LogValuer.
-func (id accessID) LogValue() slog.Value { return slog.StringValue(string(id)) }
-
-// isAccessID reports whether a is the request ID Middleware added.
-func isAccessID(a slog.Attr) bool {
-	if a.Key != KeyRequestID || a.Value.Kind() != slog.KindLogValuer {
-		return false
-	}
-	_, ok := a.Value.Any().(accessID)
-	return ok
-}
-
-// sanitizeForLog returns s if it is short printable ASCII, or a placeholder.
-func sanitizeForLog(s string) string {
-	if len(s) > 256 {
-		return "(too long)"
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return "(not printable)"
-		}
-	}
-	return s
+	attrs = append(attrs, slog.String(KeyRequestID, s.st.id))
+	logger.LogAttrs(ctx, level, m.Message, attrs...)
 }

@@ -19,16 +19,12 @@ const Redacted = "[REDACTED]"
 // value when it is really needed.
 //
 // Secret is a plain string type: its zero value is the empty secret, it
-// decodes from JSON like a string, and it is safe for concurrent use like any
-// string. It hides its value through its methods, so it is hidden wherever
-// fmt, encoding/json and slog call them: as a value, behind a pointer, in an
-// exported struct field, in slices and map values. Two places are out of
-// their reach, and there the string shows: an unexported struct field
-// printed by fmt (or by slog's text handler, which prints such structs with
-// fmt), because reflection cannot call methods there; and a map key in
-// encoding/json, which writes string keys as they are. Keep secrets in
-// exported fields. The verb %p, which fmt rejects for strings (go vet
-// reports its use), also prints the value in fmt's bad-verb form.
+// decodes from JSON like a string, and it is safe for concurrent use. Its
+// methods hide it wherever fmt, encoding/json and slog call them: as a value,
+// behind a pointer, in an exported struct field, in slices and map values.
+// The string shows where they cannot: in an unexported struct field printed
+// by fmt (or slog's text handler), in a map key written by encoding/json, and
+// in fmt's bad-verb form of %p. Keep secrets in exported fields.
 type Secret string
 
 var (

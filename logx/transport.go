@@ -1,6 +1,7 @@
 package logx
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 
@@ -9,34 +10,28 @@ import (
 )
 
 // RoundTripper is an http.RoundTripper that sends the request ID and the
-// trace context of each request's context to the server: the ID in the
-// request ID header, the trace context through the propagator (W3C
+// trace context of each request's context to the server: the ID in
+// [HeaderRequestID], the trace context through the propagator (W3C
 // traceparent by default). It sends a copy of the request with the headers
 // added and never changes the caller's request.
 //
-// The zero value is ready to use: it sends through http.DefaultTransport,
-// with the header [HeaderRequestID] and propagation.TraceContext{}. A
-// RoundTripper is safe for concurrent use if Base and Propagator are; do not
-// change its fields while it is in use.
+// The zero value is ready to use: it sends through http.DefaultTransport
+// with propagation.TraceContext{}. A RoundTripper is safe for concurrent use
+// if Base and Propagator are; do not change its fields while it is in use.
 type RoundTripper struct {
 	// Base sends the requests. Nil means http.DefaultTransport.
 	Base http.RoundTripper
 
 	// Propagator injects the trace context. Nil means
-	// propagation.TraceContext{}; the global OpenTelemetry propagator is not
-	// used, because it does nothing until the program sets one.
+	// propagation.TraceContext{}, not the global propagator.
 	Propagator propagation.TextMapPropagator
-
-	// RequestIDHeader is the header that carries the request ID. Empty, or a
-	// string that is not a valid header name, means [HeaderRequestID].
-	RequestIDHeader string
 }
 
 var _ http.RoundTripper = (*RoundTripper)(nil)
 
 // Transport returns a [RoundTripper] over base with the defaults: outbound
-// requests carry their context's request ID in X-Request-ID and its trace
-// context in traceparent. A nil base means http.DefaultTransport.
+// requests carry their context's request ID and its trace context in
+// traceparent. A nil base means http.DefaultTransport.
 //
 //	client := &http.Client{Transport: logx.Transport(nil)}
 //	resp, err := client.Do(req.WithContext(ctx)) // ctx from an incoming request
@@ -51,17 +46,10 @@ func (t *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req == nil {
 		return nil, errors.New("logx: RoundTrip: nil request")
 	}
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
+	base := cmp.Or[http.RoundTripper](t.Base, http.DefaultTransport)
 	ctx := req.Context()
-	header := t.RequestIDHeader
-	if !validHeaderName(header) {
-		header = HeaderRequestID
-	}
 	id := RequestID(ctx)
-	sendID := ValidRequestID(id) && req.Header.Get(header) == ""
+	sendID := ValidRequestID(id) && req.Header.Get(HeaderRequestID) == ""
 	p := t.Propagator
 	if p == nil {
 		if !sendID && !trace.SpanContextFromContext(ctx).IsValid() {
@@ -76,7 +64,7 @@ func (t *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		out.Header = make(http.Header)
 	}
 	if sendID {
-		out.Header.Set(header, id)
+		out.Header.Set(HeaderRequestID, id)
 	}
 	p.Inject(ctx, propagation.HeaderCarrier(out.Header))
 	return base.RoundTrip(out)
@@ -85,11 +73,7 @@ func (t *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 // CloseIdleConnections closes the idle connections of Base, if it can, so
 // that http.Client.CloseIdleConnections reaches through the wrapper.
 func (t *RoundTripper) CloseIdleConnections() {
-	base := t.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	if c, ok := base.(interface{ CloseIdleConnections() }); ok {
+	if c, ok := cmp.Or[http.RoundTripper](t.Base, http.DefaultTransport).(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
 }

@@ -44,7 +44,7 @@ func TestFromResponse(t *testing.T) {
 		{"429 seconds", response(429, http.Header{"Retry-After": {"7"}}, ""), CodeRateLimited, 7 * time.Second, 0, "too many requests; try again later", true},
 		{"429 http date", response(429, http.Header{"Retry-After": {date}}, ""), CodeRateLimited, 0, 80 * time.Second, "", true},
 		{"503 seconds", response(503, http.Header{"Retry-After": {"120"}}, ""), CodeUnavailable, 2 * time.Minute, 0, "", true},
-		{"429 huge", response(429, http.Header{"Retry-After": {"99999999"}}, ""), CodeRateLimited, MaxRetryAfter, 0, "", true},
+		{"429 huge", response(429, http.Header{"Retry-After": {"99999999"}}, ""), CodeRateLimited, maxRetryAfter, 0, "", true},
 		{"429 garbage", response(429, http.Header{"Retry-After": {"soon-ish"}}, ""), CodeRateLimited, 0, 0, "", true},
 		{"429 negative", response(429, http.Header{"Retry-After": {"-3"}}, ""), CodeRateLimited, 0, 0, "", true},
 		{"429 past date", response(429, http.Header{"Retry-After": {"Sun, 06 Nov 1994 08:49:37 GMT"}}, ""), CodeRateLimited, 0, 0, "", true},
@@ -78,7 +78,7 @@ func TestFromResponse(t *testing.T) {
 				}
 				return
 			}
-			e := As(err)
+			e := asResultError(err)
 			if e == nil {
 				t.Fatalf("FromResponse = %v, want a *Error", err)
 			}
@@ -137,7 +137,7 @@ func TestFromResponseNil(t *testing.T) {
 	resp := response(503, nil, "")
 	resp.Body = nil
 	resp.Request = nil
-	if e := As(FromResponse(resp)); e == nil || e.Code != CodeUnavailable || e.Service != "" {
+	if e := asResultError(FromResponse(resp)); e == nil || e.Code != CodeUnavailable || e.Service != "" {
 		t.Errorf("no body/request: %v", e)
 	}
 	if errors.Is(FromResponse(resp), ErrNotFound) {
@@ -164,7 +164,7 @@ func TestFromResponseBoundsDetailAndReason(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := fmt.Sprintf(`{"code":"CONFLICT","detail":%q,"reason":%q}`, tt.detail, tt.reason)
-			e := As(FromResponse(response(409, problem, body)))
+			e := asResultError(FromResponse(response(409, problem, body)))
 			if e == nil || e.Code != CodeConflict {
 				t.Fatalf("FromResponse = %v, want CONFLICT", e)
 			}
@@ -183,4 +183,10 @@ func TestFromResponseBoundsDetailAndReason(t *testing.T) {
 			}
 		})
 	}
+}
+
+// asResultError returns the first *Error in err's chain, or nil.
+func asResultError(err error) *Error {
+	e, _ := errors.AsType[*Error](err)
+	return e
 }

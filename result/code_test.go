@@ -16,6 +16,7 @@ func TestCodes(t *testing.T) {
 		{CodeUnauthorized, 401, "Unauthorized", false},
 		{CodeForbidden, 403, "Forbidden", false},
 		{CodeNotFound, 404, "Not found", false},
+		{CodeMethodNotAllowed, 405, "Method not allowed", false},
 		{CodeConflict, 409, "Conflict", false},
 		{CodePayloadTooLarge, 413, "Payload too large", false},
 		{CodeUnsupportedMediaType, 415, "Unsupported media type", false},

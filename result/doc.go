@@ -6,9 +6,8 @@
 //
 // A Code is one of a closed set (NOT_FOUND, VALIDATION, RATE_LIMITED …), each
 // with one HTTP status, a title and a retry rule. An *Error carries a code, a
-// message that is safe to show a client, the details its code calls for (the
-// resource and id, field violations, a retry delay, the failed upstream) and an
-// internal Cause that is logged but never shown to a client.
+// message that is safe to show a client, the details its code calls for and
+// an internal Cause that is logged but never shown to a client.
 //
 //	if p == nil {
 //		return result.NotFound("project", id)
@@ -18,7 +17,8 @@
 //	}
 //
 // Errors match by code, so the sentinels work with errors.Is through %w
-// wrapping and errors.Join, and CodeOf finds the code of any error:
+// wrapping and errors.Join; CodeOf finds the code of any error, and
+// errors.AsType[*result.Error] the error itself:
 //
 //	errors.Is(err, result.ErrNotFound)
 //	result.CodeOf(err) == result.CodeRateLimited
@@ -31,20 +31,15 @@
 // *Error implements small behaviour interfaces rather than being imported
 // everywhere: Retryable() bool and RetryAfter() time.Duration (read by a retry
 // loop), HTTPStatus() int, and slog.LogValuer, so it logs as a group with its
-// code, details and cause. Retryable agrees with the retry package's rule for
-// HTTP: an UPSTREAM_FAILURE carrying an upstream's error or redirect status is
-// retryable only for 408, 429, 502, 503 and 504, never for a 500 or a 3xx.
+// code, details and cause.
 //
 // # HTTP
 //
-// WriteProblem writes an error as application/problem+json with a stable type
-// per code, the request's ID (from the X-Request-ID response header, as logx's
-// middleware sets it), field violations and Retry-After. It marks the response
-// Cache-Control: no-store and clears headers the handler set for the success
-// response it did not send. HandlerFunc lets a handler return its error and
-// recovers panics; Recover does the same for any http.Handler. On the client
-// side, FromResponse turns an upstream's error response back into a *Error,
-// keeping its code and its Retry-After.
+// WriteProblem writes an error as application/problem+json. HandlerFunc lets
+// a handler return its error and recovers panics; Recover does the same for
+// any http.Handler; Mux makes http.ServeMux's own 404 and 405 answers
+// problems too. On the client side, FromResponse turns an upstream's error
+// response back into a *Error, keeping its code and its Retry-After.
 //
 // # Results as values
 //

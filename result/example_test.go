@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +20,11 @@ func ExampleNotFound() {
 	err := fmt.Errorf("load project: %w", result.NotFound("project", "42"))
 
 	fmt.Println(errors.Is(err, result.ErrNotFound))
-	fmt.Println(result.CodeOf(err), result.As(err).HTTPStatus())
+	e, _ := errors.AsType[*result.Error](err)
+	fmt.Println(result.CodeOf(err), e.HTTPStatus(), e.Resource, e.ID)
 	// Output:
 	// true
-	// NOT_FOUND 404
+	// NOT_FOUND 404 project 42
 }
 
 func ExampleRateLimited() {
@@ -146,11 +149,12 @@ func ExampleHandlerFunc() {
 }
 
 func ExampleRecover() {
+	logger := slog.New(slog.DiscardHandler) // the panic and its stack are logged here
 	h := result.Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic("unreachable state")
-	}))
+	}), logger)
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil)) // the panic and stack are logged
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	fmt.Println(rec.Code, strings.Contains(rec.Body.String(), "unreachable"))
 	// Output: 500 false
 }
@@ -168,8 +172,7 @@ func ExampleFromResponse() {
 		return
 	}
 	defer resp.Body.Close()
-	err = result.FromResponse(resp)
-	e := result.As(err)
+	e, _ := errors.AsType[*result.Error](result.FromResponse(resp))
 	fmt.Println(e.Code, e.RetryAfter(), e.Retryable())
 	// Output: RATE_LIMITED 12s true
 }
@@ -239,15 +242,50 @@ func ExampleUpstreamFailure() {
 	// UPSTREAM_FAILURE: a dependency failed: connection reset
 }
 
-func ExampleAs() {
-	err := fmt.Errorf("load: %w", result.NotFound("project", "42"))
-	if e := result.As(err); e != nil {
-		fmt.Println(e.Resource, e.ID)
+func ExampleMux() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /projects/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	h := result.Mux(mux)
+
+	for _, req := range []*http.Request{
+		httptest.NewRequest(http.MethodDelete, "/projects/1", nil),
+		httptest.NewRequest(http.MethodGet, "/nowhere", nil),
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Allow"))
 	}
-	fmt.Println(result.As(errors.New("plain")) == nil)
 	// Output:
-	// project 42
-	// true
+	// 405 application/problem+json GET, HEAD
+	// 404 application/problem+json
+}
+
+func ExampleMethodNotAllowed() {
+	rec := httptest.NewRecorder()
+	result.WriteProblem(rec, nil, result.MethodNotAllowed("GET", "POST"))
+	fmt.Println(rec.Code, rec.Header().Get("Allow"))
+	// Output: 405 GET, POST
+}
+
+func ExampleHandlerFunc_WithLogger() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey && len(groups) == 0 {
+				return slog.Attr{} // only to make this example's output stable
+			}
+			return a
+		},
+	}))
+	h := result.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return result.Internal(errors.New("disk full"))
+	}).WithLogger(logger)
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/report", nil))
+	fmt.Println(rec.Code)
+	// Output:
+	// level=ERROR msg="request failed" method=GET path=/report status=500 error.code=INTERNAL error.message="an internal error occurred" error.cause="disk full"
+	// 500
 }
 
 func ExampleCodes() {

@@ -1,68 +1,79 @@
 package result
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
+
+	"github.com/hardenkit/harden/internal/recorder"
 )
 
 // HandlerFunc is an HTTP handler that returns an error instead of writing one.
 // Its ServeHTTP writes a returned error with WriteProblem, so a handler can end
 // with `return result.NotFound("project", id)`.
 //
-// ServeHTTP also recovers a panic in the handler: it logs the panic value and
-// the stack with slog.ErrorContext and answers 500 INTERNAL. Errors with a 5xx
-// status are logged too, with their cause, since the client sees none of it.
-// If the handler had already started the response when it failed or panicked,
-// ServeHTTP logs instead of writing a second response. Logs go through
-// slog.Default(), with the request's context so correlation and trace IDs
-// follow.
-//
-// A panic with http.ErrAbortHandler is passed on: it is how a handler tells
-// net/http to abort the response silently.
+// ServeHTTP also recovers a panic in the handler, logging its value and stack,
+// and answers 500 INTERNAL; a panic with http.ErrAbortHandler, net/http's
+// silent abort, is passed on. Errors with a 5xx status are logged with their
+// cause, which the client never sees. If the response had already started,
+// ServeHTTP logs instead of writing a second one. Lines go at level Error,
+// with the request's context so correlation and trace IDs follow, to
+// slog.Default(), or to the logger given to WithLogger.
 type HandlerFunc func(http.ResponseWriter, *http.Request) error
 
 // ServeHTTP calls f(w, r) and writes its error, or recovers its panic, as a
-// problem response.
+// problem response, logging through slog.Default().
 func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	tw := &trackingWriter{ResponseWriter: w}
-	defer recoverProblem(tw, r)
-	err := f(tw, r)
-	if err == nil {
-		return
-	}
-	if tw.started {
-		slog.Default().ErrorContext(r.Context(), "request failed after its response started; problem not written",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Any("error", err))
-		return
-	}
-	if status := problemFor(err).Status; status >= 500 {
-		slog.Default().ErrorContext(r.Context(), "request failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", status), slog.Any("error", err))
-	}
-	WriteProblem(w, r, err)
+	serve(w, r, f, nil)
 }
 
-// Recover returns middleware that recovers a panic in next as HandlerFunc
-// does: the panic and its stack are logged with slog.ErrorContext through
-// slog.Default(), and the client gets a 500 INTERNAL problem unless the
-// response had already started. http.ErrAbortHandler is passed on.
-func Recover(next http.Handler) http.Handler {
+// WithLogger returns f as an http.Handler that logs through logger instead of
+// slog.Default(); a nil logger means slog.Default().
+func (f HandlerFunc) WithLogger(logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tw := &trackingWriter{ResponseWriter: w}
-		defer recoverProblem(tw, r)
-		next.ServeHTTP(tw, r)
+		serve(w, r, f, logger)
 	})
 }
 
+// Recover returns next wrapped so that a panic in it is recovered as
+// HandlerFunc recovers one: logged with its stack through logger (nil means
+// slog.Default()), and answered with a 500 INTERNAL problem unless the
+// response had already started. http.ErrAbortHandler is passed on.
+func Recover(next http.Handler, logger *slog.Logger) http.Handler {
+	return HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		next.ServeHTTP(w, r)
+		return nil
+	}).WithLogger(logger)
+}
+
+func serve(w http.ResponseWriter, r *http.Request, f HandlerFunc, logger *slog.Logger) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	rw := recorder.Wrap(w)
+	defer recoverProblem(rw, r, logger)
+	err := f(rw, r)
+	if err == nil {
+		return
+	}
+	if rw.Started() {
+		logger.ErrorContext(r.Context(), "request failed after its response started; problem not written",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+		return
+	}
+	e := clientError(err)
+	if status := e.HTTPStatus(); status >= 500 {
+		logger.ErrorContext(r.Context(), "request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", status), slog.Any("error", err))
+	}
+	writeProblem(rw, r, e)
+}
+
 // recoverProblem must be deferred directly: recover only works there.
-func recoverProblem(tw *trackingWriter, r *http.Request) {
+func recoverProblem(rw *recorder.Writer, r *http.Request, logger *slog.Logger) {
 	v := recover()
 	if v == nil {
 		return
@@ -70,90 +81,61 @@ func recoverProblem(tw *trackingWriter, r *http.Request) {
 	if v == http.ErrAbortHandler {
 		panic(v)
 	}
-	slog.Default().ErrorContext(r.Context(), "panic serving request",
+	logger.ErrorContext(r.Context(), "panic serving request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())),
-		slog.Bool("response_started", tw.started))
-	if !tw.started {
-		WriteProblem(tw.ResponseWriter, r, Internal(fmt.Errorf("panic: %v", v)))
+		slog.Bool("response_started", rw.Started()))
+	if !rw.Started() {
+		WriteProblem(rw, r, Internal(fmt.Errorf("panic: %v", v)))
 	}
 }
 
-// trackingWriter records whether the response has started, so that a failure
-// after the first byte is logged rather than written into the middle of a body.
-// It keeps http.ResponseController and the common optional interfaces working.
-type trackingWriter struct {
-	http.ResponseWriter
-	started bool
-}
-
-// WriteHeader implements http.ResponseWriter and records that the response has started.
-func (t *trackingWriter) WriteHeader(code int) {
-	// 1xx informational responses do not start the final response.
-	if code >= 200 || code == http.StatusSwitchingProtocols {
-		t.started = true
+// Mux returns a handler that serves requests through mux, except that the
+// answers mux would make itself, for a path no pattern matches (404) or a
+// method no pattern allows (405, with the Allow header the mux would send),
+// are NOT_FOUND and METHOD_NOT_ALLOWED problems, so that every answer of a
+// service is a problem. It asks mux.Handler(r) for the pattern: an empty one
+// means mux has no handler of the application's for the request. A nil mux
+// answers every request with NOT_FOUND.
+func Mux(mux *http.ServeMux) http.Handler {
+	if mux == nil {
+		mux = http.NewServeMux()
 	}
-	t.ResponseWriter.WriteHeader(code)
-}
-
-// Write implements http.ResponseWriter and records that the response has started.
-func (t *trackingWriter) Write(b []byte) (int, error) {
-	t.started = true
-	return t.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
-
-// ReadFrom implements io.ReaderFrom, keeping the underlying writer's fast path
-// (sendfile) for io.Copy and http.ServeContent. The response has started only
-// once a byte went out: a copy whose first read fails leaves it unstarted, so
-// the problem can still be written.
-func (t *trackingWriter) ReadFrom(src io.Reader) (int64, error) {
-	if rf, ok := t.ResponseWriter.(io.ReaderFrom); ok {
-		n, err := rf.ReadFrom(src)
-		if n > 0 {
-			t.started = true
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, pattern := mux.Handler(r); pattern == "" {
+			// Learn what mux would answer: 404, 405 or a redirect to a
+			// cleaned path.
+			probe := &probeWriter{header: http.Header{}}
+			h.ServeHTTP(probe, r)
+			switch probe.status {
+			case http.StatusNotFound:
+				WriteProblem(w, r, New(CodeNotFound, "nothing is served at this path"))
+				return
+			case http.StatusMethodNotAllowed:
+				WriteProblem(w, r, MethodNotAllowed(strings.Split(probe.header.Get("Allow"), ", ")...))
+				return
+			}
 		}
-		return n, err
-	}
-	// Through t.Write, which io.Copy calls only with bytes to write.
-	return io.Copy(writerOnly{t}, src)
+		mux.ServeHTTP(w, r)
+	})
 }
 
-// writerOnly hides every method but Write, so io.Copy does not call back
-// into ReadFrom.
-type writerOnly struct{ io.Writer }
-
-// Flush implements http.Flusher; it does nothing if the underlying writer
-// cannot flush.
-func (t *trackingWriter) Flush() { _ = t.FlushError() }
-
-// FlushError flushes the underlying writer and reports its error, or
-// http.ErrNotSupported; http.ResponseController.Flush uses it. A flush
-// commits the headers: the response has started.
-func (t *trackingWriter) FlushError() error {
-	err := http.NewResponseController(t.ResponseWriter).Flush()
-	if err == nil {
-		t.started = true
-	}
-	return err
+// probeWriter keeps the header and the first status written to it and
+// discards the body.
+type probeWriter struct {
+	header http.Header
+	status int
 }
 
-// Hijack implements http.Hijacker; a hijacked connection is no longer ours to
-// answer on.
-func (t *trackingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, rw, err := http.NewResponseController(t.ResponseWriter).Hijack()
-	if err == nil {
-		t.started = true
+func (p *probeWriter) Header() http.Header { return p.header }
+
+func (p *probeWriter) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
 	}
-	return conn, rw, err
 }
 
-var (
-	_ http.Handler                    = HandlerFunc(nil)
-	_ http.Flusher                    = (*trackingWriter)(nil)
-	_ interface{ FlushError() error } = (*trackingWriter)(nil)
-	_ http.Hijacker                   = (*trackingWriter)(nil)
-	_ io.ReaderFrom                   = (*trackingWriter)(nil)
-)
+func (p *probeWriter) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}

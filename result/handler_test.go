@@ -144,7 +144,7 @@ func TestRecoverAfterHeadersLogsOnly(t *testing.T) {
 	h := Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		panic("late")
-	}))
+	}), nil)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if rec.Code != 202 || rec.Body.Len() != 0 {
@@ -161,7 +161,7 @@ func TestRecoverWritesProblem(t *testing.T) {
 	h := Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusEarlyHints) // informational: the response has not started
 		panic(errors.New("secret internals"))
-	}))
+	}), nil)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if !strings.Contains(rec.Body.String(), `"code":"INTERNAL"`) || strings.Contains(rec.Body.String(), "secret") {
@@ -172,7 +172,7 @@ func TestRecoverWritesProblem(t *testing.T) {
 func TestRecoverPassesAbortHandler(t *testing.T) {
 	h := Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
-	}))
+	}), nil)
 	defer func() {
 		if v := recover(); v != http.ErrAbortHandler {
 			t.Errorf("recovered %v, want http.ErrAbortHandler passed on", v)
@@ -312,7 +312,7 @@ func TestFailedCopyBeforeFirstByteWritesProblem(t *testing.T) {
 	copyThenPanic := Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(w, failingReader{})
 		panic("after the copy")
-	}))
+	}), nil)
 	tests := []struct {
 		name   string
 		h      http.Handler
@@ -364,5 +364,108 @@ func TestFailedCopyAfterFirstByteIsLogged(t *testing.T) {
 		if !strings.Contains(logs.String(), "after its response started") {
 			t.Errorf("%T: logs = %s", w, logs)
 		}
+	}
+}
+
+// HandlerFunc.WithLogger and Recover log through the logger they are given,
+// not slog.Default().
+func TestHandlersLogThroughGivenLogger(t *testing.T) {
+	defaults := captureDefault(t)
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	failing := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return Internal(errors.New("disk full"))
+	}).WithLogger(logger)
+	panicking := Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic("boom")
+	}), logger)
+	for _, h := range []http.Handler{failing, panicking} {
+		buf.Reset()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+		if rec.Code != 500 {
+			t.Errorf("status %d, want 500", rec.Code)
+		}
+		if lines := logLines(t, &buf); len(lines) != 1 || lines[0]["level"] != "ERROR" || lines[0]["path"] != "/x" {
+			t.Errorf("given logger got %v, want one ERROR line", lines)
+		}
+	}
+	if defaults.Len() != 0 {
+		t.Errorf("slog.Default() was used: %s", defaults)
+	}
+}
+
+// Stacked handlers share one recorder: a problem written by HandlerFunc under
+// Recover counts as the response having started.
+func TestRecoverOverHandlerFunc(t *testing.T) {
+	logs := captureDefault(t)
+	h := Recover(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return NotFound("x", "1")
+	}), nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 404 || logs.Len() != 0 {
+		t.Errorf("got %d, logs %s; want the 404 problem and no log", rec.Code, logs)
+	}
+}
+
+func TestMux(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Mux(nil).ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+	if rec.Code != 404 || rec.Header().Get("Content-Type") != ContentTypeProblem {
+		t.Errorf("Mux(nil): %d %q, want a 404 problem", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /things/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") == "missing" {
+			http.NotFound(w, r) // the application's own 404 stays as written
+			return
+		}
+		_, _ = io.WriteString(w, "thing "+r.PathValue("id"))
+	})
+	mux.HandleFunc("POST /things/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("GET /dir/", func(w http.ResponseWriter, r *http.Request) {})
+	h := Mux(mux)
+	tests := []struct {
+		method, target string
+		status         int
+		code           Code // "" for an answer that is not a problem
+		allow          string
+		body           string
+	}{
+		{"GET", "/things/7", 200, "", "", "thing 7"},
+		{"GET", "/things/missing", 404, "", "", "404 page not found\n"},
+		{"GET", "/nothing/here", 404, CodeNotFound, "", ""},
+		{"DELETE", "/things/7", 405, CodeMethodNotAllowed, "GET, HEAD, POST", ""},
+		{"GET", "/dir", 307, "", "", ""},                  // the mux's redirect to /dir/
+		{"GET", "/things/../things/7", 307, "", "", ""},   // and to a cleaned path
+		{"GET", "/nothing/../elsewhere", 307, "", "", ""}, // even with no pattern behind it
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, "/", nil)
+			req.URL.Path = tt.target
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d", rec.Code, tt.status)
+			}
+			if got := rec.Header().Get("Allow"); got != tt.allow {
+				t.Errorf("Allow = %q, want %q", got, tt.allow)
+			}
+			if tt.code == "" {
+				if rec.Header().Get("Content-Type") == ContentTypeProblem {
+					t.Errorf("a problem answered: %s", rec.Body)
+				}
+				if tt.body != "" && rec.Body.String() != tt.body {
+					t.Errorf("body %q, want %q", rec.Body, tt.body)
+				}
+				return
+			}
+			var p Problem
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Code != tt.code || p.Status != tt.status {
+				t.Errorf("problem %+v (%v), want %s", p, err, tt.code)
+			}
+		})
 	}
 }

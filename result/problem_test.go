@@ -41,6 +41,7 @@ func TestWriteProblemGolden(t *testing.T) {
 		{"wrapped_conflict", fmt.Errorf("save: %w", Conflict("project", "7", "already_exists")), "", 409, nil},
 		{"unknown_code", &Error{Code: "TEAPOT", Message: "secret detail"}, "", 500, nil},
 		{"canceled", Canceled(nil), "", 499, nil},
+		{"method_not_allowed", MethodNotAllowed("GET", "HEAD"), "", 405, map[string]string{"Allow": "GET, HEAD"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
