@@ -25,6 +25,7 @@ func TestAnalyzers(t *testing.T) {
 		{ErrCheck, []string{"errcheck"}},
 	} {
 		t.Run(tt.a.Name, func(t *testing.T) {
+			t.Parallel()
 			analysistest.Run(t, analysistest.TestData(), tt.a, tt.pkgs...)
 		})
 	}
