@@ -1,0 +1,3 @@
+module example.com/prototype
+
+go 1.26
