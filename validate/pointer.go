@@ -82,7 +82,7 @@ func (r *resolver) field(cur reflect.Value, rest string) bool {
 	if i := strings.IndexAny(rest, ".["); i >= 0 {
 		name = rest[:i]
 	}
-	f, ok := r.v.structInfoOf(cur.Type()).byGoName[name]
+	f, ok := r.v.fieldsOf(cur.Type())[name]
 	if !ok {
 		return false
 	}
@@ -372,7 +372,7 @@ func (v *Validator) jsonPath(t reflect.Type, path string) (string, bool) {
 		if t.Kind() != reflect.Struct {
 			return "", false
 		}
-		f, ok := v.structInfoOf(t).byGoName[seg]
+		f, ok := v.fieldsOf(t)[seg]
 		if !ok || f.hidden {
 			return "", false
 		}

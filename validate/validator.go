@@ -51,8 +51,7 @@ type Validator struct {
 	mu     sync.Mutex  // serialises registration against freezing
 	frozen atomic.Bool // set by the first use; registration then fails
 
-	types sync.Map  // reflect.Type -> *structInfo
-	bufs  sync.Pool // *bodyBuf: request body buffers
+	types sync.Map // reflect.Type -> map[string]field: fields by Go name
 }
 
 // New returns a Validator with the built-in rules of validator/v10, JSON
@@ -79,7 +78,7 @@ func New(opts *Options) *Validator {
 	// computed separately (see pointer.go), since a namespace cannot tell
 	// a dot in a map key from a separator.
 	v.v.RegisterTagNameFunc(func(sf reflect.StructField) string {
-		f := directField(sf, 0)
+		f := readField(sf, 0)
 		if f.hidden || f.inline {
 			return ""
 		}
