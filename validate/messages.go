@@ -47,80 +47,41 @@ func Message(msg string) MessageFunc {
 // validator's common rules, and "must satisfy <rule>" for any other. It
 // ignores a Validator's overrides, so an override can fall back to it.
 func DefaultMessage(f Failure) string {
-	return keyPrefix(f) + defaultMessage(f)
+	return new(Validator).message(f, "")
 }
 
-func defaultMessage(f Failure) string {
-	if strings.Contains(f.Rule, "|") {
-		return alternatives(f, defaultMessage)
-	}
-	if msg, ok := builtinMessage(f); ok {
-		return msg
-	}
-	return "must satisfy " + f.Rule
-}
-
-func keyPrefix(f Failure) string {
-	if f.Key {
-		return "key "
-	}
-	return ""
-}
-
-// message returns the message for f: an override for its rule, or else
-// the built-in message, the message of the rule an alias stands for
-// (actual), or the messages of a list of alternatives.
+// message returns the message for f: the override for its rule, else the
+// built-in message, the messages of a list of alternatives, or the message
+// of the rule an alias stands for (actual).
 func (v *Validator) message(f Failure, actual string) string {
 	if fn := v.messages[f.Rule]; fn != nil {
 		return fn(f)
 	}
-	g := f
-	g.Key = false
-	return keyPrefix(f) + v.plainMessage(g, actual)
-}
-
-func (v *Validator) plainMessage(f Failure, actual string) string {
-	// An alias registered here reports its own name as the rule; its
-	// message is that of the rule inside it that failed, even when the alias
-	// reuses the name of a built-in rule. validator's own aliases (iscolor,
-	// country_code) have built-in messages of their own.
-	if actual != "" && actual != f.Rule && v.aliases[f.Rule] {
-		g := f
-		g.Rule = actual
-		return v.ruleMessage(g)
+	key := ""
+	if f.Key {
+		key, f.Key = "key ", false
 	}
-	if strings.Contains(f.Rule, "|") {
-		return alternatives(f, v.ruleMessage)
+	msg, builtin := builtinMessage(f)
+	switch {
+	case actual != "" && actual != f.Rule && (v.aliases[f.Rule] || !builtin):
+		// An alias reports its own name as the rule; its message is that
+		// of the rule inside it that failed, even when it reuses the name
+		// of a built-in rule. (validator's own aliases, such as iscolor,
+		// have built-in messages.)
+		f.Rule = actual
+		return key + v.message(f, "")
+	case strings.Contains(f.Rule, "|"):
+		parts := strings.Split(f.Rule, "|")
+		for i, p := range parts {
+			g := f
+			g.Rule, g.Param, _ = strings.Cut(p, "=")
+			parts[i] = v.message(g, "")
+		}
+		return key + strings.Join(parts, ", or ")
+	case builtin:
+		return key + msg
 	}
-	if msg, ok := builtinMessage(f); ok {
-		return msg
-	}
-	if actual != "" && actual != f.Rule {
-		g := f
-		g.Rule = actual
-		return v.ruleMessage(g)
-	}
-	return "must satisfy " + f.Rule
-}
-
-// ruleMessage returns the message for a single rule: its override, or else
-// the built-in message.
-func (v *Validator) ruleMessage(f Failure) string {
-	if fn := v.messages[f.Rule]; fn != nil {
-		return fn(f)
-	}
-	return v.plainMessage(f, "")
-}
-
-// alternatives joins the messages of the rules in "a|b=1|c" with "or".
-func alternatives(f Failure, msg func(Failure) string) string {
-	parts := strings.Split(f.Rule, "|")
-	for i, p := range parts {
-		g := f
-		g.Rule, g.Param, _ = strings.Cut(p, "=")
-		parts[i] = msg(g)
-	}
-	return strings.Join(parts, ", or ")
+	return key + "must satisfy " + f.Rule
 }
 
 // builtinMessage returns the English message for the rules validator
@@ -139,21 +100,15 @@ func builtinMessage(f Failure) (string, bool) {
 
 // phrasings word the rules whose message is more than the table's.
 var phrasings = map[string]func(Failure) string{
-	"min": compare, "max": compare, "len": compare, "eq": compare, "ne": compare,
-	"gt": compare, "gte": compare, "lt": compare, "lte": compare,
+	"min": compare, "max": compare, "len": compare, "eq": compare, "ne": compare, "gt": compare, "gte": compare, "lt": compare, "lte": compare,
 
-	"eqfield": crossField, "nefield": crossField, "gtfield": crossField,
-	"gtefield": crossField, "ltfield": crossField, "ltefield": crossField,
+	"eqfield": crossField, "nefield": crossField, "gtfield": crossField, "gtefield": crossField, "ltfield": crossField, "ltefield": crossField,
+	"eqcsfield": crossField, "necsfield": crossField, "gtcsfield": crossField, "gtecsfield": crossField, "ltcsfield": crossField, "ltecsfield": crossField,
 	"fieldcontains": crossField, "fieldexcludes": crossField,
-	"eqcsfield": crossField, "necsfield": crossField, "gtcsfield": crossField,
-	"gtecsfield": crossField, "ltcsfield": crossField, "ltecsfield": crossField,
 
-	"required_if": condition, "required_unless": condition, "skip_unless": condition,
-	"excluded_if": condition, "excluded_unless": condition,
-	"required_with": presence, "required_with_all": presence,
-	"required_without": presence, "required_without_all": presence,
-	"excluded_with": presence, "excluded_with_all": presence,
-	"excluded_without": presence, "excluded_without_all": presence,
+	"required_if": condition, "required_unless": condition, "skip_unless": condition, "excluded_if": condition, "excluded_unless": condition,
+	"required_with": presence, "required_with_all": presence, "required_without": presence, "required_without_all": presence,
+	"excluded_with": presence, "excluded_with_all": presence, "excluded_without": presence, "excluded_without_all": presence,
 
 	"unique": func(f Failure) string {
 		if f.Param != "" {
@@ -285,102 +240,71 @@ func or(s, fallback string) string {
 // the rule's parameter, %q for it quoted.
 var messages = map[string]string{
 	"required": "is required", "isdefault": "must be empty",
-	"eq_ignore_case": "must be equal to %q (ignoring case)",
-	"ne_ignore_case": "must not be equal to %q (ignoring case)",
-	"oneof":          "must be one of: %s", "oneofci": "must be one of (ignoring case): %s",
+	"eq_ignore_case": "must be equal to %q (ignoring case)", "ne_ignore_case": "must not be equal to %q (ignoring case)",
+	"oneof": "must be one of: %s", "oneofci": "must be one of (ignoring case): %s",
 	"noneof": "must not be one of: %s", "noneofci": "must not be one of (ignoring case): %s",
-	"contains": "must contain %q", "containsrune": "must contain %q",
-	"containsany": "must contain at least one of the characters %q",
-	"excludes":    "must not contain %q", "excludesrune": "must not contain %q",
-	"excludesall": "must not contain any of the characters %q",
-	"startswith":  "must start with %q", "endswith": "must end with %q",
+	"contains": "must contain %q", "containsrune": "must contain %q", "containsany": "must contain at least one of the characters %q",
+	"excludes": "must not contain %q", "excludesrune": "must not contain %q", "excludesall": "must not contain any of the characters %q",
+	"startswith": "must start with %q", "endswith": "must end with %q",
 	"startsnotwith": "must not start with %q", "endsnotwith": "must not end with %q",
 	"datetime": "must be a date and time in the format %s",
 
-	"alpha":           "must contain only letters (A-Z, a-z)",
-	"alphaspace":      "must contain only letters (A-Z, a-z) and spaces",
-	"alphanum":        "must contain only letters and digits (A-Z, a-z, 0-9)",
-	"alphanumspace":   "must contain only letters, digits and spaces",
-	"alphaunicode":    "must contain only letters",
-	"alphanumunicode": "must contain only letters and digits",
-	"ascii":           "must contain only ASCII characters",
-	"printascii":      "must contain only printable ASCII characters",
-	"multibyte":       "must contain multibyte characters",
-	"lowercase":       "must be lowercase", "uppercase": "must be uppercase",
-	"boolean": "must be a boolean (true or false)",
-	"numeric": "must be a number", "number": "must contain only digits",
-	"hexadecimal": "must be a hexadecimal number",
+	"alpha": "must contain only letters (A-Z, a-z)", "alphaspace": "must contain only letters (A-Z, a-z) and spaces",
+	"alphanum": "must contain only letters and digits (A-Z, a-z, 0-9)", "alphanumspace": "must contain only letters, digits and spaces",
+	"alphaunicode": "must contain only letters", "alphanumunicode": "must contain only letters and digits",
+	"ascii": "must contain only ASCII characters", "printascii": "must contain only printable ASCII characters",
+	"multibyte": "must contain multibyte characters", "lowercase": "must be lowercase", "uppercase": "must be uppercase",
+	"boolean": "must be a boolean (true or false)", "numeric": "must be a number", "number": "must contain only digits",
+	"hexadecimal": "must be a hexadecimal number", "hexcolor": "must be a hex color, such as #1e90ff", "iscolor": "must be a color",
+	"rgb": "must be an rgb() color", "rgba": "must be an rgba() color", "hsl": "must be an hsl() color",
+	"hsla": "must be an hsla() color", "cmyk": "must be a cmyk() color",
 
-	"hexcolor": "must be a hex color, such as #1e90ff", "iscolor": "must be a color",
-	"rgb": "must be an rgb() color", "rgba": "must be an rgba() color",
-	"hsl": "must be an hsl() color", "hsla": "must be an hsla() color", "cmyk": "must be a cmyk() color",
-
-	"e164":  "must be a phone number in E.164 format, such as +14155552671",
-	"email": "must be a valid email address",
-	"url":   "must be a valid URL", "http_url": "must be a valid http or https URL",
-	"https_url": "must be a valid https URL", "uri": "must be a valid URI",
-	"origin":      "must be a valid origin, such as https://example.com",
-	"urn_rfc2141": "must be a valid URN", "urn_rfc8141": "must be a valid URN",
-	"url_encoded": "must be URL-encoded", "html": "must be HTML", "html_encoded": "must be HTML-encoded",
-	"datauri": "must be a data URI",
-	"file":    "must be an existing file", "filepath": "must be a valid file path",
+	"e164": "must be a phone number in E.164 format, such as +14155552671", "email": "must be a valid email address",
+	"url": "must be a valid URL", "http_url": "must be a valid http or https URL", "https_url": "must be a valid https URL",
+	"uri": "must be a valid URI", "origin": "must be a valid origin, such as https://example.com",
+	"urn_rfc2141": "must be a valid URN", "urn_rfc8141": "must be a valid URN", "url_encoded": "must be URL-encoded",
+	"html": "must be HTML", "html_encoded": "must be HTML-encoded", "datauri": "must be a data URI",
+	"file": "must be an existing file", "filepath": "must be a valid file path", "image": "must be an image file",
 	"dir": "must be an existing directory", "dirpath": "must be a valid directory path",
-	"image": "must be an image file", "mimetype": "must be a file of an allowed type",
-	"base32": "must be base32-encoded", "base64": "must be base64-encoded",
+	"mimetype": "must be a file of an allowed type", "base32": "must be base32-encoded", "base64": "must be base64-encoded",
 	"base64url": "must be base64url-encoded", "base64rawurl": "must be base64url-encoded without padding",
 	"json": "must be valid JSON", "jwt": "must be a JSON Web Token",
 
-	"uuid": "must be a valid UUID", "uuid_rfc4122": "must be a valid RFC 4122 UUID",
+	"uuid": "must be a valid UUID", "uuid_rfc4122": "must be a valid RFC 4122 UUID", "ulid": "must be a valid ULID",
 	"uuid3": "must be a valid version 3 UUID", "uuid3_rfc4122": "must be a valid version 3 UUID",
 	"uuid4": "must be a valid version 4 UUID", "uuid4_rfc4122": "must be a valid version 4 UUID",
 	"uuid5": "must be a valid version 5 UUID", "uuid5_rfc4122": "must be a valid version 5 UUID",
-	"uuid7": "must be a valid version 7 UUID", "ulid": "must be a valid ULID",
-	"md4": "must be a valid MD4 hash", "md5": "must be a valid MD5 hash",
-	"sha256": "must be a valid SHA256 hash", "sha384": "must be a valid SHA384 hash",
-	"sha512": "must be a valid SHA512 hash", "ripemd128": "must be a valid RIPEMD128 hash",
-	"ripemd160": "must be a valid RIPEMD160 hash", "tiger128": "must be a valid TIGER128 hash",
-	"tiger160": "must be a valid TIGER160 hash", "tiger192": "must be a valid TIGER192 hash",
+	"uuid7": "must be a valid version 7 UUID",
+	"md4":   "must be a valid MD4 hash", "md5": "must be a valid MD5 hash", "sha256": "must be a valid SHA256 hash",
+	"sha384": "must be a valid SHA384 hash", "sha512": "must be a valid SHA512 hash",
+	"ripemd128": "must be a valid RIPEMD128 hash", "ripemd160": "must be a valid RIPEMD160 hash",
+	"tiger128": "must be a valid TIGER128 hash", "tiger160": "must be a valid TIGER160 hash", "tiger192": "must be a valid TIGER192 hash",
 
-	"ip": "must be a valid IP address", "ipv4": "must be a valid IPv4 address",
-	"ipv6":    "must be a valid IPv6 address",
-	"cidr":    "must be a valid CIDR network, such as 10.0.0.0/8",
-	"cidrv4":  "must be a valid IPv4 CIDR network, such as 10.0.0.0/8",
-	"cidrv6":  "must be a valid IPv6 CIDR network",
-	"ip_addr": "must be a resolvable IP address", "ip4_addr": "must be a resolvable IP address",
-	"ip6_addr": "must be a resolvable IP address", "tcp_addr": "must be a resolvable TCP address",
-	"tcp4_addr": "must be a resolvable TCP address", "tcp6_addr": "must be a resolvable TCP address",
-	"udp_addr": "must be a resolvable UDP address", "udp4_addr": "must be a resolvable UDP address",
-	"udp6_addr": "must be a resolvable UDP address", "unix_addr": "must be a valid Unix socket address",
-	"mac":      "must be a valid MAC address",
-	"hostname": "must be a valid hostname", "hostname_rfc1123": "must be a valid hostname",
-	"hostname_label": "must be a valid hostname label", "fqdn": "must be a fully qualified domain name",
-	"hostname_port": "must be a host and port, such as example.com:443",
-	"port":          "must be a valid port number", "dns_rfc1035_label": "must be a valid DNS label",
+	"ip": "must be a valid IP address", "ipv4": "must be a valid IPv4 address", "ipv6": "must be a valid IPv6 address",
+	"cidr": "must be a valid CIDR network, such as 10.0.0.0/8", "cidrv4": "must be a valid IPv4 CIDR network, such as 10.0.0.0/8",
+	"cidrv6": "must be a valid IPv6 CIDR network", "mac": "must be a valid MAC address",
+	"ip_addr": "must be a resolvable IP address", "ip4_addr": "must be a resolvable IP address", "ip6_addr": "must be a resolvable IP address",
+	"tcp_addr": "must be a resolvable TCP address", "tcp4_addr": "must be a resolvable TCP address", "tcp6_addr": "must be a resolvable TCP address",
+	"udp_addr": "must be a resolvable UDP address", "udp4_addr": "must be a resolvable UDP address", "udp6_addr": "must be a resolvable UDP address",
+	"unix_addr": "must be a valid Unix socket address", "port": "must be a valid port number",
+	"hostname": "must be a valid hostname", "hostname_rfc1123": "must be a valid hostname", "hostname_label": "must be a valid hostname label",
+	"fqdn": "must be a fully qualified domain name", "hostname_port": "must be a host and port, such as example.com:443",
+	"dns_rfc1035_label": "must be a valid DNS label",
 
-	"timezone": "must be a valid time zone, such as Europe/Paris",
-	"duration": "must be a duration, such as 1h30m",
+	"timezone": "must be a valid time zone, such as Europe/Paris", "duration": "must be a duration, such as 1h30m",
 	"latitude": "must be a valid latitude", "longitude": "must be a valid longitude",
-	"iso3166_1_alpha2":              "must be a two-letter ISO 3166-1 country code",
-	"iso3166_1_alpha2_eu":           "must be a two-letter ISO 3166-1 code of an EU country",
-	"iso3166_1_alpha3":              "must be a three-letter ISO 3166-1 country code",
-	"iso3166_1_alpha3_eu":           "must be a three-letter ISO 3166-1 code of an EU country",
-	"iso3166_1_alpha_numeric":       "must be a numeric ISO 3166-1 country code",
-	"iso3166_1_alpha_numeric_eu":    "must be a numeric ISO 3166-1 code of an EU country",
-	"country_code":                  "must be an ISO 3166-1 country code",
-	"eu_country_code":               "must be an ISO 3166-1 code of an EU country",
-	"iso3166_2":                     "must be a valid ISO 3166-2 subdivision code",
-	"iso4217":                       "must be a three-letter ISO 4217 currency code",
-	"iso4217_numeric":               "must be a numeric ISO 4217 currency code",
-	"bcp47_language_tag":            "must be a valid BCP 47 language tag, such as en-US",
-	"bcp47_strict_language_tag":     "must be a valid BCP 47 language tag, such as en-US",
-	"postcode_iso3166_alpha2":       "must be a valid postal code",
-	"postcode_iso3166_alpha2_field": "must be a valid postal code",
-	"bic":                           "must be a valid BIC", "bic_iso_9362_2014": "must be a valid BIC",
-	"semver":      "must be a semantic version, such as 1.2.3",
+	"iso3166_1_alpha2": "must be a two-letter ISO 3166-1 country code", "iso3166_1_alpha2_eu": "must be a two-letter ISO 3166-1 code of an EU country",
+	"iso3166_1_alpha3": "must be a three-letter ISO 3166-1 country code", "iso3166_1_alpha3_eu": "must be a three-letter ISO 3166-1 code of an EU country",
+	"iso3166_1_alpha_numeric": "must be a numeric ISO 3166-1 country code", "iso3166_1_alpha_numeric_eu": "must be a numeric ISO 3166-1 code of an EU country",
+	"country_code": "must be an ISO 3166-1 country code", "eu_country_code": "must be an ISO 3166-1 code of an EU country",
+	"iso3166_2": "must be a valid ISO 3166-2 subdivision code", "iso4217": "must be a three-letter ISO 4217 currency code",
+	"iso4217_numeric":    "must be a numeric ISO 4217 currency code",
+	"bcp47_language_tag": "must be a valid BCP 47 language tag, such as en-US", "bcp47_strict_language_tag": "must be a valid BCP 47 language tag, such as en-US",
+	"postcode_iso3166_alpha2": "must be a valid postal code", "postcode_iso3166_alpha2_field": "must be a valid postal code",
+	"bic": "must be a valid BIC", "bic_iso_9362_2014": "must be a valid BIC", "semver": "must be a semantic version, such as 1.2.3",
 	"credit_card": "must be a valid credit card number", "luhn_checksum": "must have a valid Luhn check digit",
-	"isbn": "must be a valid ISBN", "isbn10": "must be a valid ISBN-10", "isbn13": "must be a valid ISBN-13",
-	"issn": "must be a valid ISSN", "ssn": "must be a valid US social security number",
-	"ein": "must be a valid US employer identification number",
+	"isbn": "must be a valid ISBN", "isbn10": "must be a valid ISBN-10", "isbn13": "must be a valid ISBN-13", "issn": "must be a valid ISSN",
+	"ssn": "must be a valid US social security number", "ein": "must be a valid US employer identification number",
 	"cve": "must be a CVE identifier, such as CVE-2024-1234", "cron": "must be a valid cron expression",
 	"mongodb": "must be a MongoDB ObjectId", "mongodb_connection_string": "must be a MongoDB connection string",
 	"eth_addr": "must be an Ethereum address", "eth_addr_checksum": "must be an Ethereum address",

@@ -284,7 +284,7 @@ func (v *Validator) violations(top reflect.Value, ves validator.ValidationErrors
 		}
 		if strings.Contains(f.Rule, "|") {
 			f.Param = ""
-		} else if fieldRule(fe.ActualTag()) != notFieldRule {
+		} else if fieldRules[fe.ActualTag()] > 0 {
 			f.Param = v.fieldParam(fe.ActualTag(), f.Param, loc.parent, fe.Type(), top)
 		}
 		dst = append(dst, result.Violation{
