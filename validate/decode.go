@@ -6,16 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
-	"github.com/go-playground/validator/v10"
 	"github.com/hardenkit/harden/result"
 )
 
@@ -161,7 +162,7 @@ func readBody(r io.Reader, contentLength int64) ([]byte, error) {
 
 // decodeBody decodes and validates body into target, a pointer to a zero t.
 func (val *Validator) decodeBody(body []byte, target any, t reflect.Type, opts json.Options) error {
-	first := skipSpace(body, 0)
+	first := len(body) - len(bytes.TrimLeft(body, " \t\r\n"))
 	if first == len(body) {
 		return result.Validation(result.Violation{Rule: "required", Message: "the request body is empty"})
 	}
@@ -179,15 +180,10 @@ func (val *Validator) decodeBody(body []byte, target any, t reflect.Type, opts j
 	if top.Kind() == reflect.Pointer {
 		s = top.Interface()
 	}
-	verr := val.v.Struct(s)
-	if verr == nil {
-		return nil
+	if err := val.v.Struct(s); err != nil {
+		return val.fromValidator("DecodeJSON("+t.String()+")", top, err)
 	}
-	var ves validator.ValidationErrors
-	if !errors.As(verr, &ves) {
-		return fmt.Errorf("validate: DecodeJSON(%s): %w", t, verr)
-	}
-	return result.Validation(val.violations(top, ves, nil)...)
+	return nil
 }
 
 // decodeError turns json/v2's error for body into a violation, or into a
@@ -208,7 +204,11 @@ func decodeError(body []byte, t reflect.Type, err error) error {
 	if !utf8.Valid(body) {
 		// json/v2 stops at the first problem; invalid UTF-8 anywhere in
 		// the body is the one to fix first.
-		v = result.Violation{Rule: "utf8", Message: "the request body is not valid UTF-8 (" + position(body, invalidUTF8(body)) + ")"}
+		off := 0
+		for r, n := utf8.DecodeRune(body); r != utf8.RuneError || n != 1; r, n = utf8.DecodeRune(body[off:]) {
+			off += n
+		}
+		v = result.Violation{Rule: "utf8", Message: "the request body is not valid UTF-8 (" + position(body, off) + ")"}
 	}
 	return result.Validation(v).WithCause(err)
 }
@@ -221,7 +221,8 @@ func syntaxViolation(body []byte, err *jsontext.SyntacticError) result.Violation
 	// that value reads alone, the error is about what follows it.
 	dec := jsontext.NewDecoder(bytes.NewReader(body))
 	if _, rerr := dec.ReadValue(); rerr == nil {
-		off := skipSpace(body, int(dec.InputOffset()))
+		off := int(dec.InputOffset())
+		off += len(body[off:]) - len(bytes.TrimLeft(body[off:], " \t\r\n"))
 		what := "unexpected data after the JSON value"
 		if _, rerr := dec.ReadValue(); rerr == nil {
 			what = "a second JSON value"
@@ -231,7 +232,7 @@ func syntaxViolation(body []byte, err *jsontext.SyntacticError) result.Violation
 	}
 	msg := err.Error()
 	if err.Err != nil {
-		msg = err.Err.Error()
+		msg = err.Err.Error() // without the pointer and offset, which the violation gives
 	}
 	return result.Violation{Pointer: string(err.JSONPointer), Rule: "syntax",
 		Message: "the request body is not valid JSON: " + msg + " (" + position(body, int(err.ByteOffset)) + ")"}
@@ -240,29 +241,26 @@ func syntaxViolation(body []byte, err *jsontext.SyntacticError) result.Violation
 // semanticViolation describes a value json/v2 could not store.
 func semanticViolation(err *json.SemanticError) result.Violation {
 	v := result.Violation{Pointer: string(err.JSONPointer), Rule: "type"}
-	if errors.Is(err, json.ErrUnknownName) {
+	switch {
+	case errors.Is(err, json.ErrUnknownName):
 		v.Rule, v.Message = "unknown", "is not an allowed field"
-		return v
-	}
-	if hasUnmarshaler(err.GoType) {
+	case isTime(err.GoType):
+		v.Rule, v.Message = "format", "must be a date and time in RFC 3339 format, such as 2006-01-02T15:04:05Z"
+	case hasUnmarshaler(err.GoType):
 		// The type's own method refused the value. Its error may hold
 		// internals; only a *result.Error is meant for a client.
 		v.Rule, v.Message = "format", "is not a valid value"
-		if isTime(err.GoType) {
-			v.Message = "must be a date and time in RFC 3339 format, such as 2006-01-02T15:04:05Z"
-		} else if e := result.As(err.Err); e != nil && e.Message != "" {
+		if e := result.As(err.Err); e != nil && e.Message != "" {
 			v.Message = e.Message
 		}
-		return v
-	}
-	var number []byte // the number that did not fit, if one did not
-	if err.JSONKind == '0' && err.Err != nil {
-		number = err.JSONValue
-	}
-	v.Param, v.Message = expected(err.GoType, number)
-	if err.JSONKind == '0' && err.Err == nil && (v.Param == "integer" || v.Param == "number") {
+	case err.JSONKind == '0' && err.Err == nil && isNumber(err.GoType):
 		// Only the string option makes json/v2 refuse a number as such.
-		v.Param, v.Message = "string", v.Message+", written as a JSON string"
+		_, msg := expected(err.GoType, nil)
+		v.Param, v.Message = "string", msg+", written as a JSON string"
+	case err.JSONKind == '0' && err.Err != nil:
+		v.Param, v.Message = expected(err.GoType, err.JSONValue) // a number that did not fit
+	default:
+		v.Param, v.Message = expected(err.GoType, nil)
 	}
 	return v
 }
@@ -270,76 +268,65 @@ func semanticViolation(err *json.SemanticError) result.Violation {
 // typeRefused reports whether json/v2 refused the Go type rather than the
 // value: it fails before reading the value (a field it cannot set, a tag
 // option the type does not allow, a type without a JSON form), or a struct
-// without methods of its own fails as a whole (fields in conflict, a
-// malformed tag).
+// without methods of its own fails as a whole (a malformed tag, fields in
+// conflict).
 func typeRefused(err *json.SemanticError) bool {
-	if err.JSONKind == 0 {
-		return true
-	}
 	t := err.GoType
-	return t != nil && t.Kind() == reflect.Struct && err.Err != nil &&
+	return err.JSONKind == 0 || t != nil && t.Kind() == reflect.Struct && err.Err != nil &&
 		!errors.Is(err, json.ErrUnknownName) && !hasUnmarshaler(t)
 }
 
-var (
-	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
-	unmarshalerFromType = reflect.TypeFor[json.UnmarshalerFrom]()
-	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
-)
+var unmarshalers = []reflect.Type{
+	reflect.TypeFor[json.Unmarshaler](), reflect.TypeFor[json.UnmarshalerFrom](), reflect.TypeFor[encoding.TextUnmarshaler](),
+}
 
 // hasUnmarshaler reports whether t decodes itself with a method.
 func hasUnmarshaler(t reflect.Type) bool {
-	if t == nil {
-		return false
-	}
-	p := reflect.PointerTo(t)
-	return p.Implements(unmarshalerType) || p.Implements(unmarshalerFromType) || p.Implements(textUnmarshalerType)
+	return t != nil && slices.ContainsFunc(unmarshalers, reflect.PointerTo(t).Implements)
+}
+
+func isNumber(t reflect.Type) bool {
+	return t != nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64
 }
 
 // expected words the JSON a Go type takes. number is a number the client
 // sent that did not fit, whose range is then worth saying.
 func expected(t reflect.Type, number []byte) (param, msg string) {
-	if t == nil {
-		return "", "does not match the expected structure"
-	}
-	switch t.Kind() {
-	case reflect.Bool:
-		return "boolean", "must be a boolean"
-	case reflect.String:
-		return "string", "must be a string"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if number != nil && !bytes.ContainsAny(number, ".eE") {
-			lo := strconv.FormatInt(-1<<(t.Bits()-1), 10)
-			hi := strconv.FormatInt(1<<(t.Bits()-1)-1, 10)
-			return "integer", "must be an integer between " + lo + " and " + hi
+	switch k := reflect.Invalid; {
+	case t == nil:
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uintptr:
+		if number == nil || bytes.ContainsAny(number, ".eE") {
+			return "integer", "must be an integer"
 		}
-		return "integer", "must be an integer"
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		if number != nil && !bytes.ContainsAny(number, ".eE") {
-			return "integer", "must be an integer between 0 and " + strconv.FormatUint(1<<t.Bits()-1, 10)
+		lo, hi := strconv.FormatInt(-1<<(t.Bits()-1), 10), strconv.FormatInt(1<<(t.Bits()-1)-1, 10)
+		if k = t.Kind(); k >= reflect.Uint {
+			lo, hi = "0", strconv.FormatUint(1<<t.Bits()-1, 10)
 		}
-		return "integer", "must be an integer"
-	case reflect.Float32, reflect.Float64:
-		if number != nil {
-			return "number", "must be a number between -" + floatMax(t.Bits()) + " and " + floatMax(t.Bits())
+		return "integer", "must be an integer between " + lo + " and " + hi
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		if number == nil {
+			return "number", "must be a number"
 		}
-		return "number", "must be a number"
-	case reflect.Slice, reflect.Array:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return "string", "must be a base64-encoded string"
+		hi := strconv.FormatFloat(math.MaxFloat64, 'g', 2, 64)
+		if t.Kind() == reflect.Float32 {
+			hi = strconv.FormatFloat(math.MaxFloat32, 'g', 2, 64)
 		}
-		return "array", "must be an array"
-	case reflect.Map, reflect.Struct:
-		return "object", "must be an object"
+		return "number", "must be a number between -" + hi + " and " + hi
+	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() == reflect.Uint8:
+		return "string", "must be a base64-encoded string"
+	default:
+		if w, ok := kinds[t.Kind()]; ok {
+			return w[0], w[1]
+		}
 	}
 	return "", "does not match the expected structure"
 }
 
-func floatMax(bits int) string {
-	if bits == 32 {
-		return "3.4e+38"
-	}
-	return "1.8e+308"
+// kinds words the JSON each other kind of Go value takes.
+var kinds = map[reflect.Kind][2]string{
+	reflect.Bool: {"boolean", "must be a boolean"}, reflect.String: {"string", "must be a string"},
+	reflect.Slice: {"array", "must be an array"}, reflect.Array: {"array", "must be an array"},
+	reflect.Map: {"object", "must be an object"}, reflect.Struct: {"object", "must be an object"},
 }
 
 // isStructType reports whether DecodeJSON validates a value of type t.
@@ -379,13 +366,6 @@ func checkContentType(ct string) error {
 	return nil
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
 // position describes the byte offset off in body for a person: its line and
 // column (both from 1, the column counted in characters) and the offset
 // itself (from 0).
@@ -395,16 +375,4 @@ func position(body []byte, off int) string {
 	start := bytes.LastIndexByte(body[:off], '\n') + 1
 	col := 1 + utf8.RuneCount(body[start:off])
 	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col) + ", byte offset " + strconv.Itoa(off)
-}
-
-// invalidUTF8 returns the offset of the first byte of b that is not UTF-8.
-func invalidUTF8(b []byte) int {
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n == 1 {
-			return i
-		}
-		i += n
-	}
-	return len(b)
 }

@@ -399,6 +399,12 @@ func TestDecodeInvalidUTF8(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
+	// After a valid U+FFFD, in a key, after another problem: it is the one reported.
+	_, err = decode[decOrder](t, "{\"name\":\"\ufffd\",\"note\":\"x\xff\"}")
+	want = []result.Violation{{Rule: "utf8", Message: "the request body is not valid UTF-8 (line 1, column 22, byte offset 23)"}}
+	if got := violations(t, err); !slices.Equal(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
 	// Invalid UTF-8 in a key, after another problem: it is the one reported.
 	_, err = decode[decOrder](t, "{\"name\":1,\"\xff\":2,\"note\":\"x\"}")
 	want = []result.Violation{{Rule: "utf8", Message: "the request body is not valid UTF-8 (line 1, column 12, byte offset 11)"}}

@@ -86,16 +86,29 @@ func (r *resolver) field(cur reflect.Value, rest string) bool {
 	if !ok {
 		return false
 	}
-	mark, saved := len(r.buf), r.loc
+	saved := r.loc
 	r.loc.parent = cur.Type()
 	r.loc.hidden = r.loc.hidden || f.hidden
-	if !f.inline && !f.hidden {
-		r.buf = appendPointerToken(r.buf, f.name)
-	}
-	if r.walk(cur.Field(f.index), rest[len(name):], false) {
+	if f.inline || f.hidden { // no segment of its own
+		if r.walk(cur.Field(f.index), rest[len(name):], false) {
+			return true
+		}
+	} else if r.step(f.name, cur.Field(f.index), rest[len(name):]) {
 		return true
 	}
-	r.buf, r.loc = r.buf[:mark], saved
+	r.loc = saved
+	return false
+}
+
+// step appends token to the pointer and walks rest from val, undoing the
+// token if rest does not resolve there.
+func (r *resolver) step(token string, val reflect.Value, rest string) bool {
+	mark := len(r.buf)
+	r.buf = appendPointerToken(r.buf, token)
+	if r.walk(val, rest, false) {
+		return true
+	}
+	r.buf = r.buf[:mark]
 	return false
 }
 
@@ -107,17 +120,7 @@ func (r *resolver) index(cur reflect.Value, rest string) bool {
 			return false
 		}
 		i, err := strconv.Atoi(rest[:end])
-		if err != nil || i < 0 || i >= cur.Len() {
-			return false
-		}
-		mark := len(r.buf)
-		r.buf = append(r.buf, '/')
-		r.buf = strconv.AppendInt(r.buf, int64(i), 10)
-		if r.walk(cur.Index(i), rest[end+1:], false) {
-			return true
-		}
-		r.buf = r.buf[:mark]
-		return false
+		return err == nil && i >= 0 && i < cur.Len() && r.step(strconv.Itoa(i), cur.Index(i), rest[end+1:])
 	case reflect.Map:
 		return r.mapKey(cur, rest)
 	}
@@ -154,17 +157,13 @@ func (r *resolver) mapKey(m reflect.Value, rest string) bool {
 }
 
 func (r *resolver) tryKey(k, val reflect.Value, rest string) bool {
-	mark := len(r.buf)
-	r.buf = appendPointerToken(r.buf, jsonKey(k))
+	if !r.step(jsonKey(k), val, rest) {
+		return false
+	}
 	if rest == "" {
 		r.loc.mapKey, r.loc.mapVal = k, val
-		return true
 	}
-	if r.walk(val, rest, false) {
-		return true
-	}
-	r.buf = r.buf[:mark]
-	return false
+	return true
 }
 
 // isKeyFailure reports whether a failure on a value of type typ holding
