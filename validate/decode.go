@@ -175,15 +175,10 @@ func (val *Validator) decodeBody(body []byte, target any, t reflect.Type, opts j
 	if body[first] == 'n' {
 		return result.Validation(result.Violation{Rule: "type", Param: "object", Message: "must be an object"})
 	}
-	top := reflect.ValueOf(target).Elem()
-	s := target // validate a struct through its pointer rather than copy it
-	if top.Kind() == reflect.Pointer {
-		s = top.Interface()
+	if t.Kind() == reflect.Pointer {
+		return val.Struct(reflect.ValueOf(target).Elem().Interface())
 	}
-	if err := val.v.Struct(s); err != nil {
-		return val.fromValidator("DecodeJSON("+t.String()+")", top, err)
-	}
-	return nil
+	return val.Struct(target) // through its pointer rather than a copy
 }
 
 // decodeError turns json/v2's error for body into a violation, or into a

@@ -248,53 +248,34 @@ func (v *Validator) fromValidator(op string, top reflect.Value, err error) error
 	if !errors.As(err, &ves) {
 		return fmt.Errorf("validate: %s: %w", op, err)
 	}
-	viols := v.violations(top, ves, nil)
-	if len(viols) == 0 {
-		return nil // every failure was on a field hidden from JSON
-	}
-	return result.Validation(viols...)
-}
-
-// violations converts validator's errors into violations, appending to
-// dst, up to MaxViolations in all.
-func (v *Validator) violations(top reflect.Value, ves validator.ValidationErrors, dst []result.Violation) []result.Violation {
+	var viols []result.Violation
 	r := resolver{v: v}
 	for _, fe := range ves {
-		if len(dst) >= MaxViolations {
+		if len(viols) == MaxViolations {
 			break
 		}
 		loc, ok := r.resolve(top, fe.StructNamespace())
 		if !ok {
-			// Resolution fails only for a name the validator made up, such
-			// as a struct-level rule reporting an invented field: fall back
-			// to the JSON namespace validator built.
+			// Only a name validator made up (a struct-level rule reporting
+			// an invented field) does not resolve: use its JSON namespace.
 			loc = location{pointer: namespacePointer(top, fe.Namespace())}
 		}
 		if loc.hidden {
 			continue
 		}
-		f := Failure{
-			Pointer: loc.pointer,
-			Rule:    fe.Tag(),
-			Param:   fe.Param(),
-			Kind:    fe.Kind(),
-			Type:    fe.Type(),
-			Value:   fe.Value(),
-			Key:     loc.isKeyFailure(fe.Type(), fe.Value()),
-		}
+		f := Failure{Pointer: loc.pointer, Rule: fe.Tag(), Param: fe.Param(), Kind: fe.Kind(), Type: fe.Type(),
+			Value: fe.Value(), Key: loc.isKeyFailure(fe.Type(), fe.Value())}
 		if strings.Contains(f.Rule, "|") {
 			f.Param = ""
 		} else if fieldRules[fe.ActualTag()] > 0 {
 			f.Param = v.fieldParam(fe.ActualTag(), f.Param, loc.parent, fe.Type(), top)
 		}
-		dst = append(dst, result.Violation{
-			Pointer: f.Pointer,
-			Rule:    f.Rule,
-			Param:   f.Param,
-			Message: v.message(f, fe.ActualTag()),
-		})
+		viols = append(viols, result.Violation{Pointer: f.Pointer, Rule: f.Rule, Param: f.Param, Message: v.message(f, fe.ActualTag())})
 	}
-	return dst
+	if len(viols) == 0 {
+		return nil // every failure was on a field hidden from JSON
+	}
+	return result.Validation(viols...)
 }
 
 func describeType(s any) string {
