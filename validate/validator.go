@@ -199,24 +199,28 @@ func (v *Validator) Struct(s any) (err error) {
 		return errZeroValidator
 	}
 	v.freeze()
-	rv := reflect.ValueOf(s)
-	sv := rv
+	sv := reflect.ValueOf(s)
 	if sv.Kind() == reflect.Pointer && !sv.IsNil() {
 		sv = sv.Elem()
 	}
-	if sv.Kind() != reflect.Struct || sv.Type().ConvertibleTo(timeType) {
-		return fmt.Errorf("validate: Struct needs a struct or a non-nil pointer to one, got %s", describeType(s))
+	if sv.Kind() != reflect.Struct || isTime(sv.Type()) {
+		what := fmt.Sprintf("%T", s)
+		if s == nil {
+			what = "nil"
+		} else if sv.Kind() == reflect.Pointer {
+			what = "nil " + what
+		}
+		return fmt.Errorf("validate: Struct needs a struct or a non-nil pointer to one, got %s", what)
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("validate: Struct(%s): %v", sv.Type(), p)
 		}
 	}()
-	verr := v.v.Struct(s)
-	if verr == nil {
-		return nil
+	if verr := v.v.Struct(s); verr != nil {
+		return v.fromValidator("Struct", sv, verr)
 	}
-	return v.fromValidator("Struct", sv, verr)
+	return nil
 }
 
 // Var validates one value against tag, such as Var(email, "required,email")
@@ -234,11 +238,10 @@ func (v *Validator) Var(field any, tag string) (err error) {
 			err = fmt.Errorf("validate: Var(%q): %v", tag, p)
 		}
 	}()
-	verr := v.v.Var(field, tag)
-	if verr == nil {
-		return nil
+	if verr := v.v.Var(field, tag); verr != nil {
+		return v.fromValidator("Var", reflect.ValueOf(field), verr)
 	}
-	return v.fromValidator("Var", reflect.ValueOf(field), verr)
+	return nil
 }
 
 // fromValidator turns validator's error for the value top into a
@@ -276,15 +279,4 @@ func (v *Validator) fromValidator(op string, top reflect.Value, err error) error
 		return nil // every failure was on a field hidden from JSON
 	}
 	return result.Validation(viols...)
-}
-
-func describeType(s any) string {
-	t := reflect.TypeOf(s)
-	if t == nil {
-		return "nil"
-	}
-	if rv := reflect.ValueOf(s); rv.Kind() == reflect.Pointer && rv.IsNil() {
-		return "nil " + t.String()
-	}
-	return t.String()
 }
