@@ -137,27 +137,13 @@ func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *D
 	return val.decodeBody(body, target, t, json.RejectUnknownMembers(!o.AllowUnknownFields))
 }
 
-// readBody reads r whole. A declared length sizes the buffer, but only up
-// to the default limit, so that a client cannot make the server allocate
-// by claiming a large body.
+// readBody reads r whole, into a buffer sized by the declared length: but
+// only up to the default limit, so that claiming a large body costs nothing.
 func readBody(r io.Reader, contentLength int64) ([]byte, error) {
-	size := 512
-	if contentLength > 0 && contentLength < DefaultMaxBytes {
-		size = int(contentLength) + 1 // +1: reading EOF then needs no growth
-	}
-	b := make([]byte, 0, size)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		} else if err != nil {
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-	}
+	size := max(0, min(contentLength, DefaultMaxBytes))
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead)) // MinRead: room to read EOF
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // decodeBody decodes and validates body into target, a pointer to a zero t.

@@ -106,9 +106,10 @@ var phrasings = map[string]func(Failure) string{
 	"eqcsfield": crossField, "necsfield": crossField, "gtcsfield": crossField, "gtecsfield": crossField, "ltcsfield": crossField, "ltecsfield": crossField,
 	"fieldcontains": crossField, "fieldexcludes": crossField,
 
-	"required_if": condition, "required_unless": condition, "skip_unless": condition, "excluded_if": condition, "excluded_unless": condition,
-	"required_with": presence, "required_with_all": presence, "required_without": presence, "required_without_all": presence,
-	"excluded_with": presence, "excluded_with_all": presence, "excluded_without": presence, "excluded_without_all": presence,
+	"required_if": conditional, "required_unless": conditional, "skip_unless": conditional,
+	"excluded_if": conditional, "excluded_unless": conditional,
+	"required_with": conditional, "required_with_all": conditional, "required_without": conditional, "required_without_all": conditional,
+	"excluded_with": conditional, "excluded_with_all": conditional, "excluded_without": conditional, "excluded_without_all": conditional,
 
 	"unique": func(f Failure) string {
 		if f.Param != "" {
@@ -180,36 +181,28 @@ func crossField(f Failure) string {
 	return fmt.Sprintf(msg, or(f.Param, "the other field"))
 }
 
-// condition words required_if and its kin, whose parameter holds
-// field/value pairs: "is required when status is published and kind is note".
-func condition(f Failure) string {
+// conditional words required_if, required_with and their kin, whose
+// parameter holds field names, or field/value pairs: "is required when
+// email or phone is present", "must not be set unless kind is note".
+func conditional(f Failure) string {
 	msg := "is required"
 	if strings.HasPrefix(f.Rule, "excluded") {
 		msg = "must not be set"
 	}
 	w := splitParams(f.Param)
-	if len(w) < 2 {
-		return msg
+	if fieldRules[f.Rule] == 2 {
+		var pairs []string
+		for i := 0; i+1 < len(w); i += 2 {
+			pairs = append(pairs, w[i]+" is "+w[i+1])
+		}
+		switch {
+		case len(pairs) == 0:
+			return msg
+		case strings.HasSuffix(f.Rule, "_unless") && f.Rule != "skip_unless":
+			return msg + " unless " + strings.Join(pairs, " and ")
+		}
+		return msg + " when " + strings.Join(pairs, " and ")
 	}
-	var pairs []string
-	for i := 0; i+1 < len(w); i += 2 {
-		pairs = append(pairs, w[i]+" is "+w[i+1])
-	}
-	when := " when "
-	if strings.HasSuffix(f.Rule, "_unless") && f.Rule != "skip_unless" {
-		when = " unless "
-	}
-	return msg + when + strings.Join(pairs, " and ")
-}
-
-// presence words required_with and its kin, whose parameter names fields:
-// "is required when email or phone is present".
-func presence(f Failure) string {
-	msg := "is required"
-	if strings.HasPrefix(f.Rule, "excluded") {
-		msg = "must not be set"
-	}
-	w := splitParams(f.Param)
 	state := "present"
 	if strings.Contains(f.Rule, "without") {
 		state = "missing"
