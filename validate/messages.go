@@ -85,38 +85,27 @@ func (v *Validator) message(f Failure, actual string) string {
 }
 
 // builtinMessage returns the English message for the rules validator
-// ships with: from a phrasing function for the rules whose wording depends
-// on the value or on fields named in the parameter, else from the table.
+// ships with: worded from a table of phrasings for the rules whose message
+// depends on the value or names other fields, else taken from the table of
+// messages.
 func builtinMessage(f Failure) (string, bool) {
-	if fn := phrasings[f.Rule]; fn != nil {
-		return fn(f), true
+	_, isComparison := comparisons[f.Rule]
+	_, isCrossField := crossFields[strings.Replace(f.Rule, "csfield", "field", 1)]
+	switch {
+	case isComparison:
+		return compare(f), true
+	case isCrossField:
+		return crossField(f), true
+	case strings.HasPrefix(f.Rule, "required_") || strings.HasPrefix(f.Rule, "excluded_") || f.Rule == "skip_unless":
+		return conditional(f), true
+	case f.Rule == "unique" && f.Param != "":
+		return "must not contain two items with the same " + f.Param, true
 	}
 	msg, ok := messages[f.Rule]
 	if ok && strings.Contains(msg, "%") {
 		msg = fmt.Sprintf(msg, f.Param)
 	}
 	return msg, ok
-}
-
-// phrasings word the rules whose message is more than the table's.
-var phrasings = map[string]func(Failure) string{
-	"min": compare, "max": compare, "len": compare, "eq": compare, "ne": compare, "gt": compare, "gte": compare, "lt": compare, "lte": compare,
-
-	"eqfield": crossField, "nefield": crossField, "gtfield": crossField, "gtefield": crossField, "ltfield": crossField, "ltefield": crossField,
-	"eqcsfield": crossField, "necsfield": crossField, "gtcsfield": crossField, "gtecsfield": crossField, "ltcsfield": crossField, "ltecsfield": crossField,
-	"fieldcontains": crossField, "fieldexcludes": crossField,
-
-	"required_if": conditional, "required_unless": conditional, "skip_unless": conditional,
-	"excluded_if": conditional, "excluded_unless": conditional,
-	"required_with": conditional, "required_with_all": conditional, "required_without": conditional, "required_without_all": conditional,
-	"excluded_with": conditional, "excluded_with_all": conditional, "excluded_without": conditional, "excluded_without_all": conditional,
-
-	"unique": func(f Failure) string {
-		if f.Param != "" {
-			return "must not contain two items with the same " + f.Param
-		}
-		return "must not contain duplicate values"
-	},
 }
 
 // comparisons word the comparison rules for a number or other value, for
@@ -232,7 +221,7 @@ func or(s, fallback string) string {
 // messages holds the message of every other built-in rule; %s stands for
 // the rule's parameter, %q for it quoted.
 var messages = map[string]string{
-	"required": "is required", "isdefault": "must be empty",
+	"required": "is required", "isdefault": "must be empty", "unique": "must not contain duplicate values",
 	"eq_ignore_case": "must be equal to %q (ignoring case)", "ne_ignore_case": "must not be equal to %q (ignoring case)",
 	"oneof": "must be one of: %s", "oneofci": "must be one of (ignoring case): %s",
 	"noneof": "must not be one of: %s", "noneofci": "must not be one of (ignoring case): %s",
