@@ -31,9 +31,11 @@ type DecodeOptions struct {
 	// MaxBytes limits the request body. Zero or less means DefaultMaxBytes.
 	MaxBytes int64
 	// AllowUnknownFields accepts and ignores object members that match no
-	// field, for an API that must take fields it does not know yet. By
-	// default the first one is a violation at its pointer, so that a
-	// misspelt optional field ("emial") is not silently dropped.
+	// field (including a name that differs from a field's only in case),
+	// for an API that must take fields it does not know yet. By default
+	// the first one is a violation at its pointer, so that a misspelt
+	// optional field ("emial") is not silently dropped. Duplicate names
+	// are refused either way.
 	AllowUnknownFields bool
 	// Validator runs the struct validation, with its own rules and
 	// messages. Nil means the default Validator, as Struct uses.

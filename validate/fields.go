@@ -35,21 +35,12 @@ func readField(sf reflect.StructField, index int) field {
 	if tag[:n] != "" {
 		f.name = tag[:n]
 	} else {
-		f.inline = sf.Anonymous || hasOption(tag[n:], "embed")
+		f.inline = sf.Anonymous || strings.Contains(tag[n:]+",", ",embed,")
 	}
 	if !sf.IsExported() && !f.inline {
 		f.hidden = true
 	}
 	return f
-}
-
-func hasOption(opts, name string) bool {
-	for o := range strings.SplitSeq(opts, ",") {
-		if o == name {
-			return true
-		}
-	}
-	return false
 }
 
 // fieldsOf returns the fields of the struct type t by Go name, cached on
