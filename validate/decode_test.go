@@ -617,10 +617,17 @@ func TestDecodeBugsAreErrorsNotPanics(t *testing.T) {
 	type stringBool struct {
 		B bool `json:"b,string"`
 	}
+	type withDuration struct {
+		D time.Duration `json:"d"`
+	}
+	if _, err := decode[withDuration](t, `{}`); err != nil {
+		t.Errorf("a time.Duration not sent: %v", err)
+	}
 	for name, err := range map[string]error{
 		"malformed json tag":        func() error { _, err := decode[malformed](t, `{}`); return err }(),
 		"nested malformed json tag": func() error { _, err := decode[[]inner](t, `[{"M":{}}]`); return err }(),
 		"string option on a bool":   func() error { _, err := decode[stringBool](t, `{"b":"true"}`); return err }(),
+		"time.Duration":             func() error { _, err := decode[withDuration](t, `{"d":1}`); return err }(),
 	} {
 		if err == nil || result.As(err) != nil || !strings.Contains(err.Error(), "validate: DecodeJSON") {
 			t.Errorf("%s: %v, want a plain error", name, err)

@@ -207,7 +207,7 @@ func parseKey(t reflect.Type, s string) (reflect.Value, bool) {
 	return reflect.ValueOf(v).Convert(t), err == nil
 }
 
-// jsonKey returns the object key encoding/json writes for the map key k.
+// jsonKey returns the member name json/v2 writes for the map key k.
 func jsonKey(k reflect.Value) string {
 	if k.Kind() == reflect.String {
 		return k.String()
