@@ -163,11 +163,14 @@ var crossFields = map[string][2]string{
 
 func crossField(f Failure) string {
 	c := crossFields[strings.Replace(f.Rule, "csfield", "field", 1)]
-	msg := c[0]
+	msg, other := c[0], f.Param
 	if isTime(f.Type) {
 		msg = c[1]
 	}
-	return fmt.Sprintf(msg, or(f.Param, "the other field"))
+	if other == "" {
+		other = "the other field"
+	}
+	return fmt.Sprintf(msg, other)
 }
 
 // conditional words required_if, required_with and their kin, whose
@@ -209,13 +212,6 @@ func conditional(f Failure) string {
 
 func list(w []string, conj string) string {
 	return strings.Join(w[:len(w)-1], ", ") + " " + conj + " " + w[len(w)-1]
-}
-
-func or(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 // messages holds the message of every other built-in rule; %s stands for
