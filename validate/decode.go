@@ -2,18 +2,21 @@ package validate
 
 import (
 	"bytes"
-	"encoding/json"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-playground/validator/v10"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/hardenkit/harden/result"
 )
 
@@ -28,16 +31,20 @@ type DecodeOptions struct {
 	// MaxBytes limits the request body. Zero or less means DefaultMaxBytes.
 	MaxBytes int64
 	// AllowUnknownFields accepts and ignores object members that match no
-	// field. By default each one is a violation at its pointer, so that a
-	// misspelt optional field ("emial") is not silently dropped.
+	// field (including a name that differs from a field's only in case),
+	// for an API that must take fields it does not know yet. By default
+	// the first one is a violation at its pointer, so that a misspelt
+	// optional field ("emial") is not silently dropped. Duplicate names
+	// are refused either way.
 	AllowUnknownFields bool
 	// Validator runs the struct validation, with its own rules and
 	// messages. Nil means the default Validator, as Struct uses.
 	Validator *Validator
 }
 
-// DecodeJSON reads r's body as one JSON value into a T and, when T is a
-// struct or a pointer to one, validates it with its `validate` tags.
+// DecodeJSON reads r's body as one JSON value into a T, with the semantics
+// of encoding/json/v2, and, when T is a struct or a pointer to one,
+// validates it with its `validate` tags.
 //
 // Every problem with the request is a *result.Error with a 4xx status:
 //
@@ -47,31 +54,26 @@ type DecodeOptions struct {
 //   - a body over the limit (DecodeOptions.MaxBytes, 1 MiB by default):
 //     PAYLOAD_TOO_LARGE (413); the body is read through
 //     http.MaxBytesReader, so the server also closes the connection;
-//   - anything else: VALIDATION (400), with one violation for each problem
-//     it can find (up to MaxViolations): an empty body; invalid UTF-8; a
-//     syntax error, with its line, column and byte offset (nothing after a
-//     syntax error can be checked); data after the JSON value,
-//     such as a second value; each member that matches no field; each value
-//     of the wrong JSON type or out of its Go type's range, at its pointer
-//     ("/items/2/quantity": "must be an integer"); and every rule the value
-//     breaks, as Struct reports them;
-//   - a client that goes away while the body is read: CANCELED (499).
+//   - a client that goes away while the body is read: CANCELED (499);
+//   - a body that does not decode: VALIDATION (400) with one violation for
+//     the first problem: an empty body; invalid UTF-8; a syntax error, with
+//     its line, column and byte offset; a member name that appears twice
+//     in one object; a member that matches no field (names match exactly:
+//     "NAME" is not "name"); a value of the wrong JSON type or out of its
+//     Go type's range; data after the value, such as a second value;
+//   - a body that decodes but breaks rules: VALIDATION (400) with every
+//     broken rule, as Struct reports them.
 //
 // On error DecodeJSON returns the zero T, never a partly decoded value.
-//
-// Decoding follows encoding/json otherwise: members match fields by their
-// JSON names, case-insensitively; with a duplicate key the last value wins;
-// null leaves a non-pointer field at its zero value (so a `required` rule
-// then reports it) and sets a pointer to nil. A top-level null is rejected
-// when T is a struct or a pointer to one. Decode violations point into the
-// document as the client wrote it; rule violations use the fields' JSON
-// names.
+// null sets a field to its zero value (so a `required` rule then reports
+// it); a top-level null is rejected when T is a struct or a pointer to one.
 //
 // w may be nil; with a ResponseWriter, an oversized body makes the server
 // close the connection after the response. DecodeJSON does not close
-// r.Body, as the http.Server does that. A nil r, a panic in a custom
-// UnmarshalJSON, and a bad `validate` tag are bugs rather than bad input:
-// DecodeJSON returns a plain error (INTERNAL to a client) for them.
+// r.Body, as the http.Server does that. A nil r, a T that json/v2 cannot
+// decode into (a malformed json tag, two fields with one name), a panic in
+// a custom UnmarshalJSON, and a bad `validate` tag are bugs rather than
+// bad input: DecodeJSON returns a plain error (INTERNAL to a client) for them.
 func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, opts *DecodeOptions) (T, error) {
 	var v T
 	var o DecodeOptions
@@ -109,26 +111,22 @@ func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *D
 	if r.ContentLength > limit {
 		return result.PayloadTooLarge(limit)
 	}
-	if r.Body == nil || r.Body == http.NoBody {
-		return result.Validation(emptyBody())
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err = readBody(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 	}
-
-	bb := val.getBuf(r.ContentLength)
-	defer val.putBuf(bb)
-	body, rerr := readAll(http.MaxBytesReader(w, r.Body, limit), bb.b)
-	bb.b = body
-	if rerr != nil {
+	if err != nil {
 		var tooLarge *http.MaxBytesError
 		switch {
-		case errors.As(rerr, &tooLarge):
+		case errors.As(err, &tooLarge):
 			return result.PayloadTooLarge(limit)
 		case r.Context().Err() != nil:
-			return result.Canceled(fmt.Errorf("validate: read request body: %w", rerr))
+			return result.Canceled(fmt.Errorf("validate: read request body: %w", err))
 		}
 		return result.Validation(result.Violation{
 			Rule:    "read",
 			Message: "the request body could not be read",
-		}).WithCause(fmt.Errorf("validate: read request body: %w", rerr))
+		}).WithCause(fmt.Errorf("validate: read request body: %w", err))
 	}
 
 	defer func() {
@@ -138,125 +136,180 @@ func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *D
 			err = fmt.Errorf("validate: DecodeJSON(%s): %v", t, p)
 		}
 	}()
-	return val.decodeBody(bb, target, t, !o.AllowUnknownFields)
+	return val.decodeBody(body, target, t, json.RejectUnknownMembers(!o.AllowUnknownFields))
 }
 
-// emptyBody returns the violation for a request without a body.
-func emptyBody() result.Violation {
-	return result.Violation{Rule: "required", Message: "the request body is empty"}
+// readBody reads r whole, into a buffer sized by the declared length: but
+// only up to the default limit, so that claiming a large body costs nothing.
+func readBody(r io.Reader, contentLength int64) ([]byte, error) {
+	size := max(0, min(contentLength, DefaultMaxBytes))
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead)) // MinRead: room to read EOF
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // decodeBody decodes and validates body into target, a pointer to a zero t.
-func (val *Validator) decodeBody(bb *bodyBuf, target any, t reflect.Type, disallowUnknown bool) error {
-	body := bb.b
-	var viols []result.Violation
-	if !utf8.Valid(body) {
-		viols = append(viols, result.Violation{
-			Rule:    "utf8",
-			Message: "the request body is not valid UTF-8 (" + position(body, invalidUTF8(body)) + ")",
-		})
+func (val *Validator) decodeBody(body []byte, target any, t reflect.Type, opts json.Options) error {
+	first := len(body) - len(bytes.TrimLeft(body, " \t\r\n"))
+	if first == len(body) {
+		return result.Validation(result.Violation{Rule: "required", Message: "the request body is empty"})
 	}
-
-	bb.r.Reset(body)
-	dec := json.NewDecoder(&bb.r)
-	if disallowUnknown {
-		dec.DisallowUnknownFields()
+	if err := json.Unmarshal(body, target, opts); err != nil {
+		return decodeError(body, t, err)
 	}
-	derr := dec.Decode(target)
-	end := int(dec.InputOffset())
-	if derr != nil && end == 0 {
-		// The decoder could not read a whole value. (Once it has, an error
-		// comes from decoding it, even one that looks like a syntax error,
-		// such as a custom UnmarshalJSON's own.)
-		var syntax *json.SyntaxError
-		switch {
-		case errors.Is(derr, io.EOF):
-			return result.Validation(emptyBody())
-		case errors.As(derr, &syntax):
-			off := int(syntax.Offset) - 1
-			return result.Validation(append(viols, syntaxViolation(body, off, syntax.Error()))...).WithCause(derr)
-		default: // io.ErrUnexpectedEOF
-			return result.Validation(append(viols, syntaxViolation(body, len(body), "unexpected end of JSON input"))...).WithCause(derr)
-		}
-	}
-
-	first := skipSpace(body, 0)
-	structTarget := isStructType(t)
-	aborted := false
-	if derr != nil {
-		d := diagnoser{v: val, data: body[:end], disallowUnknown: disallowUnknown}
-		d.run(t)
-		if len(d.out) == 0 {
-			d.out = append(d.out, fallbackViolation(derr))
-		}
-		viols = append(viols, d.out...)
-		aborted = d.aborted
-	} else if structTarget && body[first] == 'n' {
-		viols = append(viols, result.Violation{Rule: "type", Param: "object", Message: "must be an object"})
-		aborted = true
-	}
-	if rest := skipSpace(body, end); rest < len(body) {
-		viols = append(viols, trailingViolation(body, rest))
-	}
-
-	if structTarget && !aborted {
-		top := reflect.ValueOf(target).Elem()
-		s := target // validate a struct through its pointer rather than copy it
-		if top.Kind() == reflect.Pointer {
-			s = top.Interface()
-		}
-		if verr := val.v.Struct(s); verr != nil {
-			var ves validator.ValidationErrors
-			if !errors.As(verr, &ves) {
-				return fmt.Errorf("validate: DecodeJSON(%s): %w", t, verr)
-			}
-			viols = val.mergeViolations(viols, top, ves)
-		}
-	}
-	if len(viols) == 0 {
+	if !isStructType(t) {
 		return nil
 	}
-	if len(viols) > MaxViolations {
-		viols = viols[:MaxViolations]
+	if body[first] == 'n' {
+		return result.Validation(result.Violation{Rule: "type", Param: "object", Message: "must be an object"})
 	}
-	e := result.Validation(viols...)
-	if derr != nil {
-		e = e.WithCause(derr)
+	if t.Kind() == reflect.Pointer {
+		return val.Struct(reflect.ValueOf(target).Elem().Interface())
 	}
-	return e
+	return val.Struct(target) // through its pointer rather than a copy
 }
 
-// mergeViolations appends the rule violations of ves to viols, leaving out
-// those at or under a value that already failed to decode: a number sent
-// as a string is reported as a type error, not also as missing.
-func (val *Validator) mergeViolations(viols []result.Violation, top reflect.Value, ves validator.ValidationErrors) []result.Violation {
-	var failed []string
-	for _, x := range viols {
-		if x.Rule == "type" || x.Rule == "format" {
-			failed = append(failed, x.Pointer)
+// decodeError turns json/v2's error for body into a violation, or into a
+// plain error when json/v2 refused the Go type rather than the input.
+func decodeError(body []byte, t reflect.Type, err error) error {
+	var v result.Violation
+	switch e := err.(type) {
+	case *jsontext.SyntacticError:
+		v = syntaxViolation(body, e)
+	case *json.SemanticError:
+		if typeRefused(e) {
+			return fmt.Errorf("validate: DecodeJSON(%s): %w", t, err)
 		}
+		v = semanticViolation(e)
+	default:
+		return fmt.Errorf("validate: DecodeJSON(%s): %w", t, err)
 	}
-	n := len(viols)
-	viols = val.violations(top, ves, viols)
-	if len(failed) == 0 {
-		return viols
-	}
-	kept := viols[:n]
-	for _, x := range viols[n:] {
-		if !underAny(x.Pointer, failed) {
-			kept = append(kept, x)
+	if !utf8.Valid(body) {
+		// json/v2 stops at the first problem; invalid UTF-8 anywhere in
+		// the body is the one to fix first.
+		off := 0
+		for r, n := utf8.DecodeRune(body); r != utf8.RuneError || n != 1; r, n = utf8.DecodeRune(body[off:]) {
+			off += n
 		}
+		v = result.Violation{Rule: "utf8", Message: "the request body is not valid UTF-8 (" + position(body, off) + ")"}
 	}
-	return kept
+	return result.Validation(v).WithCause(err)
 }
 
-func underAny(p string, prefixes []string) bool {
-	for _, q := range prefixes {
-		if p == q || (strings.HasPrefix(p, q) && p[len(q)] == '/') {
-			return true
+func syntaxViolation(body []byte, err *jsontext.SyntacticError) result.Violation {
+	if errors.Is(err, jsontext.ErrDuplicateName) {
+		return result.Violation{Pointer: string(err.JSONPointer), Rule: "duplicate", Message: "must appear only once in its object"}
+	}
+	// json/v2 reads the first value whole before it looks further: if
+	// that value reads alone, the error is about what follows it.
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	if _, rerr := dec.ReadValue(); rerr == nil {
+		off := int(dec.InputOffset())
+		off += len(body[off:]) - len(bytes.TrimLeft(body[off:], " \t\r\n"))
+		what := "unexpected data after the JSON value"
+		if _, rerr := dec.ReadValue(); rerr == nil {
+			what = "a second JSON value"
+		}
+		return result.Violation{Rule: "syntax",
+			Message: "the request body must hold one JSON value, but has " + what + " (" + position(body, off) + ")"}
+	}
+	msg := err.Error()
+	if err.Err != nil {
+		msg = err.Err.Error() // without the pointer and offset, which the violation gives
+	}
+	return result.Violation{Pointer: string(err.JSONPointer), Rule: "syntax",
+		Message: "the request body is not valid JSON: " + msg + " (" + position(body, int(err.ByteOffset)) + ")"}
+}
+
+// semanticViolation describes a value json/v2 could not store.
+func semanticViolation(err *json.SemanticError) result.Violation {
+	v := result.Violation{Pointer: string(err.JSONPointer), Rule: "type"}
+	switch {
+	case errors.Is(err, json.ErrUnknownName):
+		v.Rule, v.Message = "unknown", "is not an allowed field"
+	case isTime(err.GoType):
+		v.Rule, v.Message = "format", "must be a date and time in RFC 3339 format, such as 2006-01-02T15:04:05Z"
+	case hasUnmarshaler(err.GoType):
+		// The type's own method refused the value. Its error may hold
+		// internals; only a *result.Error is meant for a client.
+		v.Rule, v.Message = "format", "is not a valid value"
+		if e := result.As(err.Err); e != nil && e.Message != "" {
+			v.Message = e.Message
+		}
+	case err.JSONKind == '0' && err.Err == nil && isNumber(err.GoType):
+		// Only the string option makes json/v2 refuse a number as such.
+		_, msg := expected(err.GoType, nil)
+		v.Param, v.Message = "string", msg+", written as a JSON string"
+	case err.JSONKind == '0' && err.Err != nil:
+		v.Param, v.Message = expected(err.GoType, err.JSONValue) // a number that did not fit
+	default:
+		v.Param, v.Message = expected(err.GoType, nil)
+	}
+	return v
+}
+
+// typeRefused reports whether json/v2 refused the Go type rather than the
+// value: it fails before reading the value (a field it cannot set, a tag
+// option the type does not allow, a type without a JSON form), or a struct
+// without methods of its own fails as a whole (a malformed tag, fields in
+// conflict).
+func typeRefused(err *json.SemanticError) bool {
+	t := err.GoType
+	return err.JSONKind == 0 || t != nil && t.Kind() == reflect.Struct && err.Err != nil &&
+		!errors.Is(err, json.ErrUnknownName) && !hasUnmarshaler(t)
+}
+
+var unmarshalers = []reflect.Type{
+	reflect.TypeFor[json.Unmarshaler](), reflect.TypeFor[json.UnmarshalerFrom](), reflect.TypeFor[encoding.TextUnmarshaler](),
+}
+
+// hasUnmarshaler reports whether t decodes itself with a method.
+func hasUnmarshaler(t reflect.Type) bool {
+	return t != nil && slices.ContainsFunc(unmarshalers, reflect.PointerTo(t).Implements)
+}
+
+func isNumber(t reflect.Type) bool {
+	return t != nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64
+}
+
+// expected words the JSON a Go type takes. number is a number the client
+// sent that did not fit, whose range is then worth saying.
+func expected(t reflect.Type, number []byte) (param, msg string) {
+	switch k := reflect.Invalid; {
+	case t == nil:
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uintptr:
+		if number == nil || bytes.ContainsAny(number, ".eE") {
+			return "integer", "must be an integer"
+		}
+		lo, hi := strconv.FormatInt(-1<<(t.Bits()-1), 10), strconv.FormatInt(1<<(t.Bits()-1)-1, 10)
+		if k = t.Kind(); k >= reflect.Uint {
+			lo, hi = "0", strconv.FormatUint(1<<t.Bits()-1, 10)
+		}
+		return "integer", "must be an integer between " + lo + " and " + hi
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		if number == nil {
+			return "number", "must be a number"
+		}
+		hi := strconv.FormatFloat(math.MaxFloat64, 'g', 2, 64)
+		if t.Kind() == reflect.Float32 {
+			hi = strconv.FormatFloat(math.MaxFloat32, 'g', 2, 64)
+		}
+		return "number", "must be a number between -" + hi + " and " + hi
+	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() == reflect.Uint8:
+		return "string", "must be a base64-encoded string"
+	default:
+		if w, ok := kinds[t.Kind()]; ok {
+			return w[0], w[1]
 		}
 	}
-	return false
+	return "", "does not match the expected structure"
+}
+
+// kinds words the JSON each other kind of Go value takes.
+var kinds = map[reflect.Kind][2]string{
+	reflect.Bool: {"boolean", "must be a boolean"}, reflect.String: {"string", "must be a string"},
+	reflect.Slice: {"array", "must be an array"}, reflect.Array: {"array", "must be an array"},
+	reflect.Map: {"object", "must be an object"}, reflect.Struct: {"object", "must be an object"},
 }
 
 // isStructType reports whether DecodeJSON validates a value of type t.
@@ -264,7 +317,7 @@ func isStructType(t reflect.Type) bool {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return t.Kind() == reflect.Struct && !t.ConvertibleTo(timeType)
+	return t.Kind() == reflect.Struct && !isTime(t)
 }
 
 // checkContentType accepts application/json and any type/subtype+json,
@@ -287,82 +340,13 @@ func checkContentType(ct string) error {
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
 		// JSON is UTF-8 (RFC 8259); decoding another charset as UTF-8
 		// would silently corrupt the text.
+		if len(cs) > 32 {
+			cs = cs[:32] + "…"
+		}
 		return result.UnsupportedMediaType(ct, "application/json").
-			WithMessage("unsupported charset " + strconv.Quote(truncate(cs, 32)) + "; JSON must be UTF-8")
+			WithMessage("unsupported charset " + strconv.Quote(cs) + "; JSON must be UTF-8")
 	}
 	return nil
-}
-
-// truncate cuts client input short for a message.
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
-}
-
-// readAll is io.ReadAll into buf's storage, so a pooled buffer is reused.
-func readAll(r io.Reader, buf []byte) ([]byte, error) {
-	b := buf[:0]
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			if err == io.EOF {
-				err = nil
-			}
-			return b, err
-		}
-	}
-}
-
-// bodyBuf is a request body buffer and a reader over it, reused through
-// the Validator's pool.
-type bodyBuf struct {
-	b []byte
-	r bytes.Reader
-}
-
-// maxPooledBuf bounds the buffers kept for reuse, so that one large body
-// does not pin its memory.
-const maxPooledBuf = 64 << 10
-
-func (val *Validator) getBuf(contentLength int64) *bodyBuf {
-	bb, _ := val.bufs.Get().(*bodyBuf)
-	if bb == nil {
-		bb = &bodyBuf{b: make([]byte, 0, 4<<10)}
-	}
-	// One byte more than the body, so that reading its EOF needs no growth;
-	// a declared length is trusted only up to the default limit, so that a
-	// client cannot make the server allocate by claiming a large body.
-	if contentLength > 0 && contentLength < DefaultMaxBytes && int64(cap(bb.b)) <= contentLength {
-		bb.b = make([]byte, 0, contentLength+1)
-	}
-	return bb
-}
-
-func (val *Validator) putBuf(bb *bodyBuf) {
-	if cap(bb.b) > maxPooledBuf {
-		return
-	}
-	bb.b = bb.b[:0]
-	bb.r.Reset(nil)
-	val.bufs.Put(bb)
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
 }
 
 // position describes the byte offset off in body for a person: its line and
@@ -374,55 +358,4 @@ func position(body []byte, off int) string {
 	start := bytes.LastIndexByte(body[:off], '\n') + 1
 	col := 1 + utf8.RuneCount(body[start:off])
 	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col) + ", byte offset " + strconv.Itoa(off)
-}
-
-func invalidUTF8(b []byte) int {
-	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n == 1 {
-			return i
-		}
-		i += n
-	}
-	return len(b)
-}
-
-func syntaxViolation(body []byte, off int, msg string) result.Violation {
-	return result.Violation{
-		Rule:    "syntax",
-		Message: "the request body is not valid JSON: " + msg + " (" + position(body, off) + ")",
-	}
-}
-
-func trailingViolation(body []byte, off int) result.Violation {
-	what := "unexpected data after the JSON value"
-	var raw json.RawMessage
-	if json.NewDecoder(bytes.NewReader(body[off:])).Decode(&raw) == nil {
-		what = "a second JSON value"
-	}
-	return result.Violation{
-		Rule:    "syntax",
-		Message: "the request body must hold one JSON value, but has " + what + " (" + position(body, off) + ")",
-	}
-}
-
-// fallbackViolation describes a decode error the diagnoser did not place,
-// as well as encoding/json's error allows.
-func fallbackViolation(err error) result.Violation {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Type != nil {
-		var b []byte
-		if te.Field != "" {
-			for seg := range strings.SplitSeq(te.Field, ".") {
-				b = appendPointerToken(b, seg)
-			}
-		}
-		param, msg := expected(te.Type)
-		return result.Violation{Pointer: string(b), Rule: "type", Param: param, Message: msg}
-	}
-	return result.Violation{Rule: "type", Message: "the request body does not match the expected structure"}
 }

@@ -47,7 +47,6 @@ type decOrder struct {
 	Count    int               `json:"count,string"`
 	When     time.Time         `json:"when"`
 	Raw      []byte            `json:"raw"`
-	Num      json.Number       `json:"num"`
 	ByID     map[int]string    `json:"by_id"`
 	Big      int64             `json:"big"`
 	Whatever json.RawMessage   `json:"whatever"`
@@ -221,29 +220,27 @@ func TestDecodeEmptyBody(t *testing.T) {
 func TestDecodeSyntaxErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, body, msg string
+		name, body, pointer, msg string
 	}{
-		{"trailing comma", "{\n  \"name\": \"x\",\n  \"qty\": 1,\n}",
-			"the request body is not valid JSON: invalid character '}' looking for beginning of object key string (line 4, column 1, byte offset 29)"},
-		{"column counts characters", `{"name": "héllo" x}`,
-			"the request body is not valid JSON: invalid character 'x' after object key:value pair (line 1, column 18, byte offset 18)"},
-		{"truncated", `{"name":`,
-			"the request body is not valid JSON: unexpected end of JSON input (line 1, column 9, byte offset 8)"},
-		{"not JSON", `name=x`,
+		{"trailing comma", "{\n  \"name\": \"x\",\n  \"note\": \"y\",\n}", "",
+			"the request body is not valid JSON: invalid character ',' at start of value (line 3, column 14, byte offset 30)"},
+		{"column counts characters", `{"name": "héllo" x}`, "",
+			"the request body is not valid JSON: invalid character 'x' after object value (expecting ',' or '}') (line 1, column 18, byte offset 18)"},
+		{"truncated", `{"name":`, "/name",
+			"the request body is not valid JSON: unexpected EOF (line 1, column 9, byte offset 8)"},
+		{"not JSON", `name=x`, "",
 			"the request body is not valid JSON: invalid character 'a' in literal null (expecting 'u') (line 1, column 2, byte offset 1)"},
-		{"single quotes", `{'name': 1}`,
-			"the request body is not valid JSON: invalid character '\\'' looking for beginning of object key string (line 1, column 2, byte offset 1)"},
-		{"byte order mark", "\ufeff{}",
-			"the request body is not valid JSON: invalid character 'ï' looking for beginning of value (line 1, column 1, byte offset 0)"},
-		{"too deep", strings.Repeat("[", 10001),
-			"the request body is not valid JSON: invalid character '[' exceeded max depth (line 1, column 10001, byte offset 10000)"},
+		{"single quotes", `{'name': 1}`, "",
+			"the request body is not valid JSON: invalid character '\\'' at start of value (line 1, column 2, byte offset 1)"},
+		{"byte order mark", "\ufeff{}", "",
+			"the request body is not valid JSON: invalid character '\\ufeff' at start of value (line 1, column 1, byte offset 0)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := decode[decOrder](t, tt.body)
 			got := violations(t, err)
-			want := []result.Violation{{Rule: "syntax", Message: tt.msg}}
+			want := []result.Violation{{Pointer: tt.pointer, Rule: "syntax", Message: tt.msg}}
 			if !slices.Equal(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
@@ -282,31 +279,33 @@ func TestDecodeTrailingData(t *testing.T) {
 
 func TestDecodeUnknownFields(t *testing.T) {
 	t.Parallel()
-	body := `{"name":"n","note":"x","nmae":"typo","a/b":1,
-		"address":{"city":"c","zip":"z"},
-		"items":[{"name":"ab","qty":1},{"name":"cd","qty":1,"colour":"red"}],
-		"decMeta":{"source":"web"},
-		"extra":{"anything":"goes"}}`
-	got := violations(t, func() error { _, err := decode[decOrder](t, body); return err }())
-	want := []result.Violation{
-		{Pointer: "/nmae", Rule: "unknown", Message: "is not an allowed field"},
-		{Pointer: "/a~1b", Rule: "unknown", Message: "is not an allowed field"},
-		{Pointer: "/address/zip", Rule: "unknown", Message: "is not an allowed field"},
-		{Pointer: "/items/1/colour", Rule: "unknown", Message: "is not an allowed field"},
+	tests := []struct{ body, pointer string }{
+		{`{"name":"n","note":"x","nmae":"typo"}`, "/nmae"},
+		{`{"name":"n","note":"x","a/b":1}`, "/a~1b"},
+		{`{"name":"n","note":"x","address":{"city":"c","zip":"z"}}`, "/address/zip"},
+		{`{"name":"n","note":"x","items":[{"name":"ab","qty":1},{"name":"cd","qty":1,"colour":"red"}]}`, "/items/1/colour"},
 		// An embedded struct's fields are promoted; its type name is no member.
-		{Pointer: "/decMeta", Rule: "unknown", Message: "is not an allowed field"},
+		{`{"name":"n","note":"x","decMeta":{"source":"web"}}`, "/decMeta"},
+		// Names match exactly: a member differing only in case is unknown.
+		{`{"NAME":"n","note":"x"}`, "/NAME"},
+		{`{"name":"n","Note":"x"}`, "/Note"},
+		{`{"name":"n","note":"x","Source":"api"}`, "/Source"},
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("got  %+v\nwant %+v", got, want)
+	for _, tt := range tests {
+		_, err := decode[decOrder](t, tt.body)
+		want := []result.Violation{{Pointer: tt.pointer, Rule: "unknown", Message: "is not an allowed field"}}
+		if got := violations(t, err); !slices.Equal(got, want) {
+			t.Errorf("%s:\ngot  %+v\nwant %+v", tt.body, got, want)
+		}
+	}
+	// Members inside an any are data, not fields.
+	if _, err := decode[decOrder](t, `{"name":"n","note":"x","extra":{"anything":"goes"}}`); err != nil {
+		t.Errorf("member inside any: %v", err)
 	}
 
-	// Keys match fields case-insensitively, as in encoding/json.
-	if _, err := decode[decOrder](t, `{"NAME":"n","Note":"x","Source":"api"}`); err != nil {
-		t.Errorf("case-insensitive keys: %v", err)
-	}
-
+	body := `{"name":"n","note":"x","nmae":"typo","address":{"city":"c","zip":"z"},"NOTE":"y"}`
 	o, err := DecodeJSON[decOrder](nil, jsonRequest(body), &DecodeOptions{AllowUnknownFields: true})
-	if err != nil || o.Name != "n" || o.Address.City != "c" {
+	if err != nil || o.Name != "n" || *o.Note != "x" || o.Address.City != "c" {
 		t.Errorf("AllowUnknownFields: %+v, %v", o, err)
 	}
 }
@@ -320,6 +319,7 @@ func TestDecodeTypeErrors(t *testing.T) {
 		{"string for string", `"name": 5`, result.Violation{Pointer: "/name", Rule: "type", Param: "string", Message: "must be a string"}},
 		{"string for int", `"items":[{"name":"ab","qty":"3"}]`, result.Violation{Pointer: "/items/0/qty", Rule: "type", Param: "integer", Message: "must be an integer"}},
 		{"fraction for int", `"items":[{"name":"ab","qty":1.5}]`, result.Violation{Pointer: "/items/0/qty", Rule: "type", Param: "integer", Message: "must be an integer"}},
+		{"null in array of int", `"items":[{"name":"ab","qty":1}, 5]`, result.Violation{Pointer: "/items/1", Rule: "type", Param: "object", Message: "must be an object"}},
 		{"exponent for int", `"items":[{"name":"ab","qty":1e3}]`, result.Violation{Pointer: "/items/0/qty", Rule: "type", Param: "integer", Message: "must be an integer"}},
 		{"uint8 overflow", `"items":[{"name":"ab","qty":1,"price":300}]`, result.Violation{Pointer: "/items/0/price", Rule: "type", Param: "integer", Message: "must be an integer between 0 and 255"}},
 		{"negative uint", `"items":[{"name":"ab","qty":1,"price":-1}]`, result.Violation{Pointer: "/items/0/price", Rule: "type", Param: "integer", Message: "must be an integer between 0 and 255"}},
@@ -332,14 +332,13 @@ func TestDecodeTypeErrors(t *testing.T) {
 		{"object for array", `"items": {}`, result.Violation{Pointer: "/items", Rule: "type", Param: "array", Message: "must be an array"}},
 		{"number for bool", `"flag": 1`, result.Violation{Pointer: "/flag", Rule: "type", Param: "boolean", Message: "must be a boolean"}},
 		{"string for number in map", `"labels": {"a/b": 1}`, result.Violation{Pointer: "/labels/a~1b", Rule: "type", Param: "string", Message: "must be a string"}},
-		{"bad map key", `"by_id": {"x": "y"}`, result.Violation{Pointer: "/by_id/x", Rule: "type", Param: "integer", Message: "must have a key that is an integer between -9223372036854775808 and 9223372036854775807"}},
+		{"bad map key", `"by_id": {"x": "y"}`, result.Violation{Pointer: "/by_id/x", Rule: "type", Param: "integer", Message: "must be an integer"}},
 		{"bad time", `"when": "yesterday"`, result.Violation{Pointer: "/when", Rule: "format", Message: "must be a date and time in RFC 3339 format, such as 2006-01-02T15:04:05Z"}},
 		{"number for time", `"when": 12`, result.Violation{Pointer: "/when", Rule: "format", Message: "must be a date and time in RFC 3339 format, such as 2006-01-02T15:04:05Z"}},
 		{"bad base64", `"raw": "%%%"`, result.Violation{Pointer: "/raw", Rule: "type", Param: "string", Message: "must be a base64-encoded string"}},
-		{"bad json.Number", `"num": "twelve"`, result.Violation{Pointer: "/num", Rule: "type", Param: "number", Message: "must be a number"}},
 		{"unquoted ,string", `"count": 12`, result.Violation{Pointer: "/count", Rule: "type", Param: "string", Message: "must be an integer, written as a JSON string"}},
-		{"bad ,string", `"count": "twelve"`, result.Violation{Pointer: "/count", Rule: "type", Param: "string", Message: "must be an integer, written as a JSON string"}},
-		{"overflowing ,string", `"count": "1e99"`, result.Violation{Pointer: "/count", Rule: "type", Param: "string", Message: "must be an integer, written as a JSON string"}},
+		{"bad ,string", `"count": "twelve"`, result.Violation{Pointer: "/count", Rule: "type", Param: "integer", Message: "must be an integer"}},
+		{"overflowing ,string", `"count": "1e99"`, result.Violation{Pointer: "/count", Rule: "type", Param: "integer", Message: "must be an integer"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -349,56 +348,45 @@ func TestDecodeTypeErrors(t *testing.T) {
 				body = `{"note":"x",` + tt.member + `}`
 			}
 			_, err := decode[decOrder](t, body)
-			got := violations(t, err)
-			if len(got) == 0 || got[0] != tt.want {
-				t.Errorf("body %s\ngot  %+v\nwant %+v first", body, got, tt.want)
-			}
-			// A value that failed to decode is not also reported by its rules.
-			for _, v := range got[1:] {
-				if v.Pointer == tt.want.Pointer {
-					t.Errorf("second violation at %s: %+v", v.Pointer, v)
-				}
+			// Decoding stops at the first problem: the rules are not run.
+			if got := violations(t, err); !slices.Equal(got, []result.Violation{tt.want}) {
+				t.Errorf("body %s\ngot  %+v\nwant %+v", body, got, tt.want)
 			}
 		})
 	}
 	// Valid forms of the same members decode.
-	o, err := decode[decOrder](t, `{"name":"n","note":"x","count":"12","when":"2026-01-02T15:04:05Z","raw":"aGk=","num":"1.5e3","by_id":{"-3":"y"},"extra":{"a":[1,"b",null,true]},"whatever":[1,{"x":2}]}`)
+	o, err := decode[decOrder](t, `{"name":"n","note":"x","count":"12","when":"2026-01-02T15:04:05Z","raw":"aGk=","by_id":{"-3":"y"},"extra":{"a":[1,"b",null,true]},"whatever":[1,{"x":2}]}`)
 	if err != nil {
 		t.Fatalf("valid special members: %v", err)
 	}
-	if o.Count != 12 || string(o.Raw) != "hi" || o.Num != "1.5e3" || o.ByID[-3] != "y" || string(o.Whatever) != `[1,{"x":2}]` {
+	if o.Count != 12 || string(o.Raw) != "hi" || o.ByID[-3] != "y" || string(o.Whatever) != `[1,{"x":2}]` {
 		t.Errorf("decoded %+v", o)
 	}
 }
 
 func TestDecodeAllProblemsAtOnce(t *testing.T) {
 	t.Parallel()
-	body := `{"name":"","status":"shipped","note":"x","bogus":1,
-	  "items":[{"name":"a","qty":"two"},{"name":"ok","qty":0}],
-	  "labels":{"k":"toolong"}} {"again":true}`
+	// A body that decodes: every broken rule is reported, in one error.
+	body := `{"name":"","status":"shipped","note":"x",
+	  "items":[{"name":"a","qty":1},{"name":"ok","qty":0}],
+	  "labels":{"k":"toolong"}}`
 	_, err := decode[decOrder](t, body)
-	got := violations(t, err)
 	var ptrs []string
-	for _, v := range got {
+	for _, v := range violations(t, err) {
 		ptrs = append(ptrs, v.Pointer+" "+v.Rule)
 	}
-	want := []string{
-		// Decoding, in document order.
-		"/bogus unknown",
-		"/items/0/qty type",
-		" syntax", // the second value
-		// Then the rules, skipping /items/0/qty which did not decode.
-		"/name required",
-		"/status oneof",
-		"/items/0/name min",
-		"/items/1/qty gte",
-		"/labels/k max",
-	}
+	want := []string{"/name required", "/status oneof", "/items/0/name min", "/items/1/qty gte", "/labels/k max"}
 	if !slices.Equal(ptrs, want) {
 		t.Errorf("got  %q\nwant %q", ptrs, want)
 	}
-	if e := result.As(err); e.Message != "the request has 8 invalid fields" {
+	if e := result.As(err); e.Message != "the request has 5 invalid fields" {
 		t.Errorf("message %q", e.Message)
+	}
+	// A body that does not decode: its first problem alone, and no rule
+	// runs on a partly decoded value.
+	_, err = decode[decOrder](t, `{"name":"","bogus":1,"items":[{"qty":"two"}]} {"again":true}`)
+	if got := violations(t, err); len(got) != 1 || got[0].Pointer != "/bogus" || got[0].Rule != "unknown" {
+		t.Errorf("got %+v, want the unknown member alone", got)
 	}
 }
 
@@ -411,11 +399,17 @@ func TestDecodeInvalidUTF8(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
-	// Invalid UTF-8 in a key, and with other problems.
+	// After a valid U+FFFD, in a key, after another problem: it is the one reported.
+	_, err = decode[decOrder](t, "{\"name\":\"\ufffd\",\"note\":\"x\xff\"}")
+	want = []result.Violation{{Rule: "utf8", Message: "the request body is not valid UTF-8 (line 1, column 22, byte offset 23)"}}
+	if got := violations(t, err); !slices.Equal(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	// Invalid UTF-8 in a key, after another problem: it is the one reported.
 	_, err = decode[decOrder](t, "{\"name\":1,\"\xff\":2,\"note\":\"x\"}")
-	got = violations(t, err)
-	if len(got) != 3 || got[0].Rule != "utf8" || got[1].Pointer != "/name" || got[2].Pointer != "/\ufffd" {
-		t.Errorf("got %+v", got)
+	want = []result.Violation{{Rule: "utf8", Message: "the request body is not valid UTF-8 (line 1, column 12, byte offset 11)"}}
+	if got := violations(t, err); !slices.Equal(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }
 
@@ -431,16 +425,27 @@ func TestDecodeReturnsZeroOnError(t *testing.T) {
 	}
 }
 
-func TestDecodeDuplicateKeysLastWins(t *testing.T) {
+func TestDecodeDuplicateNames(t *testing.T) {
 	t.Parallel()
-	o, err := decode[decOrder](t, `{"name":"first","name":"second","note":"x"}`)
-	if err != nil || o.Name != "second" {
-		t.Fatalf("got %q, %v; want the last value", o.Name, err)
+	tests := []struct{ body, pointer string }{
+		{`{"name":"first","name":"second","note":"x"}`, "/name"},
+		{`{"name":"n","note":"x","items":[{"name":"ab","qty":1,"qty":2}]}`, "/items/0/qty"},
+		{`{"name":"n","note":"x","labels":{"a":"1","a":"2"}}`, "/labels/a"},
+		{`{"name":"n","note":"x","extra":{"a":{"b":1,"b":1}}}`, "/extra/a/b"},
+		// Escapes do not hide a duplicate.
+		{`{"name":"n","n\u0061me":"m","note":"x"}`, "/name"},
 	}
-	// The rules see the last value.
-	_, err = decode[decOrder](t, `{"name":"first","name":"","note":"x"}`)
-	if got := violations(t, err); len(got) != 1 || got[0].Pointer != "/name" || got[0].Rule != "required" {
-		t.Errorf("got %+v", got)
+	for _, tt := range tests {
+		_, err := decode[decOrder](t, tt.body)
+		want := []result.Violation{{Pointer: tt.pointer, Rule: "duplicate", Message: "must appear only once in its object"}}
+		if got := violations(t, err); !slices.Equal(got, want) {
+			t.Errorf("%s:\ngot  %+v\nwant %+v", tt.body, got, want)
+		}
+	}
+	// Even with unknown members allowed.
+	_, err := DecodeJSON[decOrder](nil, jsonRequest(`{"name":"n","note":"x","zz":1,"zz":2}`), &DecodeOptions{AllowUnknownFields: true})
+	if got := violations(t, err); len(got) != 1 || got[0].Pointer != "/zz" || got[0].Rule != "duplicate" {
+		t.Errorf("duplicate unknown member: %+v", got)
 	}
 }
 
@@ -482,7 +487,7 @@ func TestDecodeNulls(t *testing.T) {
 func TestDecodeDeepNesting(t *testing.T) {
 	t.Parallel()
 	const depth = 5000
-	// Deep but within encoding/json's limit, with a problem at the bottom.
+	// Deep but within json/v2's limit, with a problem at the bottom.
 	body := `{"name":"n","note":"x","extra":` + strings.Repeat("[", depth) + "1e400" + strings.Repeat("]", depth) + "}"
 	_, err := decode[decOrder](t, body)
 	got := violations(t, err)
@@ -494,15 +499,11 @@ func TestDecodeDeepNesting(t *testing.T) {
 	if _, err := decode[any](t, body); err != nil {
 		t.Errorf("deep valid array: %v", err)
 	}
-	// Deeper than encoding/json allows, into a struct and into any.
+	// Deeper than json/v2 allows.
 	for _, body := range []string{strings.Repeat("[", 10001), strings.Repeat(`{"a":`, 10001)} {
-		_, err := decode[decOrder](t, body)
-		if got := violations(t, err); len(got) != 1 || !strings.Contains(got[0].Message, "exceeded max depth") {
-			t.Errorf("too deep: %+v", got)
-		}
-		_, err = decode[any](t, body)
-		if got := violations(t, err); len(got) != 1 || got[0].Rule != "syntax" {
-			t.Errorf("too deep into any: %+v", got)
+		_, err := decode[any](t, body)
+		if got := violations(t, err); len(got) != 1 || got[0].Rule != "syntax" || !strings.Contains(got[0].Message, "exceeded max depth") {
+			t.Errorf("too deep: %.200v", got)
 		}
 	}
 }
@@ -607,6 +608,31 @@ func TestDecodeBugsAreErrorsNotPanics(t *testing.T) {
 	if err == nil || result.As(err) != nil {
 		t.Errorf("bad tag: %v, want a plain error", err)
 	}
+	// Types json/v2 refuses, whatever the body.
+	type malformed struct {
+		//lint:ignore SA5008 a tag json/v2 refuses is what this tests
+		A string `json:"a'b"`
+	}
+	type inner struct{ M malformed }
+	type stringBool struct {
+		B bool `json:"b,string"`
+	}
+	type withDuration struct {
+		D time.Duration `json:"d"`
+	}
+	if _, err := decode[withDuration](t, `{}`); err != nil {
+		t.Errorf("a time.Duration not sent: %v", err)
+	}
+	for name, err := range map[string]error{
+		"malformed json tag":        func() error { _, err := decode[malformed](t, `{}`); return err }(),
+		"nested malformed json tag": func() error { _, err := decode[[]inner](t, `[{"M":{}}]`); return err }(),
+		"string option on a bool":   func() error { _, err := decode[stringBool](t, `{"b":"true"}`); return err }(),
+		"time.Duration":             func() error { _, err := decode[withDuration](t, `{"d":1}`); return err }(),
+	} {
+		if err == nil || result.As(err) != nil || !strings.Contains(err.Error(), "validate: DecodeJSON") {
+			t.Errorf("%s: %v, want a plain error", name, err)
+		}
+	}
 }
 
 type clientSafe struct{}
@@ -633,20 +659,24 @@ func TestDecodeCustomUnmarshalers(t *testing.T) {
 		List   []clientSafe       `json:"list"`
 		Text   map[string]*opaque `json:"text"`
 	}
-	_, err := decode[form](t, `{"safe":"no","opaque":"x","keys":{"k":1},"list":["ok","bad"],"text":{"a":5}}`)
-	got := violations(t, err)
-	want := []result.Violation{
-		{Pointer: "/safe", Rule: "format", Message: `must be "ok"`},
-		{Pointer: "/opaque", Rule: "format", Message: "is not a valid value"},
-		{Pointer: "/keys/k", Rule: "format", Message: "has a key that is not valid"},
-		{Pointer: "/list/1", Rule: "format", Message: `must be "ok"`},
-		{Pointer: "/text/a", Rule: "type", Param: "string", Message: "must be a string"},
+	tests := []struct {
+		body string
+		want result.Violation
+	}{
+		{`{"safe":"no"}`, result.Violation{Pointer: "/safe", Rule: "format", Message: `must be "ok"`}},
+		{`{"opaque":"x"}`, result.Violation{Pointer: "/opaque", Rule: "format", Message: "is not a valid value"}},
+		{`{"keys":{"k":1}}`, result.Violation{Pointer: "/keys/k", Rule: "format", Message: "is not a valid value"}},
+		{`{"list":["ok","bad"]}`, result.Violation{Pointer: "/list/1", Rule: "format", Message: `must be "ok"`}},
+		{`{"text":{"a":5}}`, result.Violation{Pointer: "/text/a", Rule: "format", Message: "is not a valid value"}},
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("got  %+v\nwant %+v", got, want)
-	}
-	if strings.Contains(problemBody(t, err), "secret") {
-		t.Error("an unmarshaler's error text reached the client")
+	for _, tt := range tests {
+		_, err := decode[form](t, tt.body)
+		if got := violations(t, err); !slices.Equal(got, []result.Violation{tt.want}) {
+			t.Errorf("%s:\ngot  %+v\nwant %+v", tt.body, got, tt.want)
+		}
+		if strings.Contains(problemBody(t, err), "secret") {
+			t.Errorf("%s: an unmarshaler's error text reached the client", tt.body)
+		}
 	}
 }
 
@@ -674,7 +704,7 @@ func TestDecodeRendersAsProblem(t *testing.T) {
 		return nil
 	})
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, jsonRequest(`{"name":"","note":"x","items":[{"name":"a","qty":1}],"extra":1,"colour":"red"}`))
+	h.ServeHTTP(w, jsonRequest(`{"name":"","note":"x","items":[{"name":"a","qty":0}],"extra":1}`))
 	if w.Code != http.StatusBadRequest || w.Header().Get("Content-Type") != result.ContentTypeProblem {
 		t.Fatalf("status %d, content type %q", w.Code, w.Header().Get("Content-Type"))
 	}
@@ -696,9 +726,9 @@ func TestDecodeRendersAsProblem(t *testing.T) {
 		t.Fatalf("problem %+v", p)
 	}
 	want := [][4]string{
-		{"/colour", "unknown", "", "is not an allowed field"},
 		{"/name", "required", "", "is required"},
 		{"/items/0/name", "min", "2", "must be at least 2 characters"},
+		{"/items/0/qty", "gte", "1", "must be at least 1"},
 	}
 	for i, e := range p.Errors {
 		if got := [4]string{e.Pointer, e.Rule, e.Param, e.Message}; got != want[i] {
@@ -720,13 +750,8 @@ func TestDecodeRendersAsProblem(t *testing.T) {
 
 func TestDecodeMaxViolations(t *testing.T) {
 	t.Parallel()
-	var b strings.Builder
-	b.WriteString(`{"name":"n","note":"x"`)
-	for i := range 3 * MaxViolations {
-		b.WriteString(`,"u` + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + `":1`)
-	}
-	b.WriteString(`,"items":[` + strings.Repeat(`{"qty":0},`, 50) + `{"qty":0}]}`)
-	_, err := decode[decOrder](t, b.String())
+	body := `{"name":"n","note":"x","items":[` + strings.Repeat(`{"qty":0},`, MaxViolations) + `{"qty":0}]}`
+	_, err := decode[decOrder](t, body)
 	if got := violations(t, err); len(got) != MaxViolations {
 		t.Errorf("got %d violations, want %d", len(got), MaxViolations)
 	}
@@ -742,11 +767,10 @@ func TestDecodeEmbeddedPointerToUnexportedStruct(t *testing.T) {
 		*decHiddenMeta
 		Name string `json:"name"`
 	}
-	// encoding/json cannot set rev: DecodeJSON says so at its pointer.
+	// json/v2 cannot set rev: a type DecodeJSON cannot fill is a bug.
 	_, err := decode[form](t, `{"name":"x","rev":1}`)
-	want := []result.Violation{{Pointer: "/rev", Rule: "type", Message: "cannot be set in a request"}}
-	if got := violations(t, err); !slices.Equal(got, want) {
-		t.Errorf("got %+v, want %+v", got, want)
+	if err == nil || result.As(err) != nil || !strings.Contains(err.Error(), "/rev") {
+		t.Errorf("got %v, want a plain error naming /rev", err)
 	}
 	if f, err := decode[form](t, `{"name":"x"}`); err != nil || f.Name != "x" {
 		t.Errorf("without rev: %+v, %v", f, err)

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -46,92 +47,95 @@ func Message(msg string) MessageFunc {
 // validator's common rules, and "must satisfy <rule>" for any other. It
 // ignores a Validator's overrides, so an override can fall back to it.
 func DefaultMessage(f Failure) string {
-	return keyPrefix(f) + defaultMessage(f)
+	return new(Validator).message(f, "")
 }
 
-func defaultMessage(f Failure) string {
-	if strings.Contains(f.Rule, "|") {
-		return alternatives(f, defaultMessage)
-	}
-	if msg, ok := builtinMessage(f); ok {
-		return msg
-	}
-	return "must satisfy " + f.Rule
-}
-
-func keyPrefix(f Failure) string {
-	if f.Key {
-		return "key "
-	}
-	return ""
-}
-
-// message returns the message for f: an override for its rule, or else
-// the built-in message, the message of the rule an alias stands for
-// (actual), or the messages of a list of alternatives.
+// message returns the message for f: the override for its rule, else the
+// built-in message, the messages of a list of alternatives, or the message
+// of the rule an alias stands for (actual).
 func (v *Validator) message(f Failure, actual string) string {
 	if fn := v.messages[f.Rule]; fn != nil {
 		return fn(f)
 	}
-	g := f
-	g.Key = false
-	return keyPrefix(f) + v.plainMessage(g, actual)
+	key := ""
+	if f.Key {
+		key, f.Key = "key ", false
+	}
+	msg, builtin := builtinMessage(f)
+	switch {
+	case actual != "" && actual != f.Rule && (v.aliases[f.Rule] || !builtin):
+		// An alias reports its own name as the rule; its message is that
+		// of the rule inside it that failed, even when it reuses the name
+		// of a built-in rule. (validator's own aliases, such as iscolor,
+		// have built-in messages.)
+		f.Rule = actual
+		return key + v.message(f, "")
+	case strings.Contains(f.Rule, "|"):
+		parts := strings.Split(f.Rule, "|")
+		for i, p := range parts {
+			g := f
+			g.Rule, g.Param, _ = strings.Cut(p, "=")
+			parts[i] = v.message(g, "")
+		}
+		return key + strings.Join(parts, ", or ")
+	case builtin:
+		return key + msg
+	}
+	return key + "must satisfy " + f.Rule
 }
 
-func (v *Validator) plainMessage(f Failure, actual string) string {
-	// An alias registered here reports its own name as the rule; its
-	// message is that of the rule inside it that failed, even when the alias
-	// reuses the name of a built-in rule. validator's own aliases (iscolor,
-	// country_code) have built-in messages of their own.
-	if actual != "" && actual != f.Rule && v.aliases[f.Rule] {
-		g := f
-		g.Rule = actual
-		return v.ruleMessage(g)
+// builtinMessage returns the English message for the rules validator
+// ships with: worded from a table of phrasings for the rules whose message
+// depends on the value or names other fields, else taken from the table of
+// messages.
+func builtinMessage(f Failure) (string, bool) {
+	_, isComparison := comparisons[f.Rule]
+	_, isCrossField := crossFields[strings.Replace(f.Rule, "csfield", "field", 1)]
+	switch {
+	case isComparison:
+		return compare(f), true
+	case isCrossField:
+		return crossField(f), true
+	case strings.HasPrefix(f.Rule, "required_") || strings.HasPrefix(f.Rule, "excluded_") || f.Rule == "skip_unless":
+		return conditional(f), true
+	case f.Rule == "unique" && f.Param != "":
+		return "must not contain two items with the same " + f.Param, true
 	}
-	if strings.Contains(f.Rule, "|") {
-		return alternatives(f, v.ruleMessage)
+	msg, ok := messages[f.Rule]
+	if ok && strings.Contains(msg, "%") {
+		msg = fmt.Sprintf(msg, f.Param)
 	}
-	if msg, ok := builtinMessage(f); ok {
-		return msg
-	}
-	if actual != "" && actual != f.Rule {
-		g := f
-		g.Rule = actual
-		return v.ruleMessage(g)
-	}
-	return "must satisfy " + f.Rule
+	return msg, ok
 }
 
-// ruleMessage returns the message for a single rule: its override, or else
-// the built-in message.
-func (v *Validator) ruleMessage(f Failure) string {
-	if fn := v.messages[f.Rule]; fn != nil {
-		return fn(f)
-	}
-	return v.plainMessage(f, "")
+// comparisons word the comparison rules for a number or other value, for
+// the length of a string and of a collection, and for a time. An empty
+// column falls back to the value's wording.
+var comparisons = map[string]struct{ value, text, items, time string }{
+	"min": {"must be at least %s", "must be at least %s", "must contain at least %s", ""},
+	"max": {"must be at most %s", "must be at most %s", "must contain at most %s", ""},
+	"len": {"must be equal to %s", "must be exactly %s", "must contain exactly %s", ""},
+	"eq":  {"must be equal to %s", "", "must contain exactly %s", ""},
+	"ne":  {"must not be equal to %s", "", "must not contain exactly %s", ""},
+	"gt":  {"must be greater than %s", "must be longer than %s", "must contain more than %s", "must be in the future"},
+	"gte": {"must be at least %s", "must be at least %s", "must contain at least %s", "must be now or in the future"},
+	"lt":  {"must be less than %s", "must be shorter than %s", "must contain fewer than %s", "must be in the past"},
+	"lte": {"must be at most %s", "must be at most %s", "must contain at most %s", "must be now or in the past"},
 }
 
-// alternatives joins the messages of the rules in "a|b=1|c" with "or".
-func alternatives(f Failure, msg func(Failure) string) string {
-	parts := strings.Split(f.Rule, "|")
-	for i, p := range parts {
-		g := f
-		g.Rule, g.Param, _ = strings.Cut(p, "=")
-		parts[i] = msg(g)
+func compare(f Failure) string {
+	c := comparisons[f.Rule]
+	switch {
+	case isTime(f.Type) && c.time != "":
+		return c.time
+	case f.Kind == reflect.String && c.text != "":
+		return fmt.Sprintf(c.text, count(f.Param, "character"))
+	case f.Kind == reflect.Slice || f.Kind == reflect.Array || f.Kind == reflect.Map:
+		return fmt.Sprintf(c.items, count(f.Param, "item"))
+	case f.Kind == reflect.String:
+		return fmt.Sprintf(c.value, strconv.Quote(f.Param))
 	}
-	return strings.Join(parts, ", or ")
-}
-
-// sizeUnit returns what a length-based rule counts for a value of kind k:
-// characters of a string, items of a collection.
-func sizeUnit(k reflect.Kind) (string, bool) {
-	switch k {
-	case reflect.String:
-		return "character", true
-	case reflect.Slice, reflect.Array, reflect.Map:
-		return "item", true
-	}
-	return "", false
+	return fmt.Sprintf(c.value, f.Param)
 }
 
 func count(n, unit string) string {
@@ -143,467 +147,144 @@ func count(n, unit string) string {
 
 func isTime(t reflect.Type) bool { return t != nil && t.ConvertibleTo(timeType) }
 
-// compare words a size or value comparison: op is one of min, max, len, eq,
-// ne, gt, gte, lt, lte.
-func compare(f Failure, op string) string {
-	p := f.Param
+// crossFields word a comparison with another field, for a value and for a
+// time; the "cs" rules, which may name a field of another struct, read alike.
+var crossFields = map[string][2]string{
+	"eqfield":  {"must match %s", "must match %s"},
+	"nefield":  {"must differ from %s", "must differ from %s"},
+	"gtfield":  {"must be greater than %s", "must be after %s"},
+	"gtefield": {"must be greater than or equal to %s", "must be on or after %s"},
+	"ltfield":  {"must be less than %s", "must be before %s"},
+	"ltefield": {"must be less than or equal to %s", "must be on or before %s"},
+
+	"fieldcontains": {"must contain the value of %s", "must contain the value of %s"},
+	"fieldexcludes": {"must not contain the value of %s", "must not contain the value of %s"},
+}
+
+func crossField(f Failure) string {
+	c := crossFields[strings.Replace(f.Rule, "csfield", "field", 1)]
+	msg, other := c[0], f.Param
 	if isTime(f.Type) {
-		switch op {
-		case "gt":
-			return "must be in the future"
-		case "gte":
-			return "must be now or in the future"
-		case "lt":
-			return "must be in the past"
-		case "lte":
-			return "must be now or in the past"
-		}
+		msg = c[1]
 	}
-	if unit, ok := sizeUnit(f.Kind); ok && !(f.Kind == reflect.String && (op == "eq" || op == "ne")) {
-		verb := "must contain "
-		if f.Kind == reflect.String {
-			verb = "must be "
-		}
-		switch op {
-		case "min", "gte":
-			return verb + "at least " + count(p, unit)
-		case "max", "lte":
-			return verb + "at most " + count(p, unit)
-		case "len", "eq":
-			return verb + "exactly " + count(p, unit)
-		case "ne":
-			return "must not contain exactly " + count(p, unit)
-		case "gt":
-			if f.Kind == reflect.String {
-				return "must be longer than " + count(p, unit)
-			}
-			return "must contain more than " + count(p, unit)
-		case "lt":
-			if f.Kind == reflect.String {
-				return "must be shorter than " + count(p, unit)
-			}
-			return "must contain fewer than " + count(p, unit)
-		}
-	}
-	if f.Kind == reflect.String {
-		p = strconv.Quote(p)
-	}
-	switch op {
-	case "min", "gte":
-		return "must be at least " + p
-	case "max", "lte":
-		return "must be at most " + p
-	case "len", "eq":
-		return "must be equal to " + p
-	case "ne":
-		return "must not be equal to " + p
-	case "gt":
-		return "must be greater than " + p
-	case "lt":
-		return "must be less than " + p
-	}
-	return "must satisfy " + op
-}
-
-// condition words the field/value pairs of required_if and its kin:
-// "status is published and kind is note".
-func condition(param string) string {
-	w := splitParams(param)
-	var parts []string
-	for i := 0; i+1 < len(w); i += 2 {
-		parts = append(parts, w[i]+" is "+w[i+1])
-	}
-	return strings.Join(parts, " and ")
-}
-
-// fieldList words the fields of required_with and its kin: "email",
-// "email and phone" (all) or "email or phone" (any).
-func fieldList(param, conj string) string {
-	w := splitParams(param)
-	switch len(w) {
-	case 0:
-		return ""
-	case 1:
-		return w[0]
-	}
-	return strings.Join(w[:len(w)-1], ", ") + " " + conj + " " + w[len(w)-1]
-}
-
-func plural(param string) bool { return len(splitParams(param)) > 1 }
-
-// whenFields words "when email is present" for the rules that depend on
-// other fields being present or missing.
-func whenFields(param string, all, present bool) string {
-	state := "missing"
-	if present {
-		state = "present"
-	}
-	if !plural(param) {
-		return " when " + param + " is " + state
-	}
-	if all {
-		return " when " + fieldList(param, "and") + " are all " + state
-	}
-	return " when " + fieldList(param, "or") + " is " + state
-}
-
-// crossField words a comparison with another field.
-func crossField(f Failure, op string) string {
-	other := f.Param
 	if other == "" {
 		other = "the other field"
 	}
-	if isTime(f.Type) {
-		switch op {
-		case "gt":
-			return "must be after " + other
-		case "gte":
-			return "must be on or after " + other
-		case "lt":
-			return "must be before " + other
-		case "lte":
-			return "must be on or before " + other
-		}
-	}
-	switch op {
-	case "eq":
-		return "must match " + other
-	case "ne":
-		return "must differ from " + other
-	case "gt":
-		return "must be greater than " + other
-	case "gte":
-		return "must be greater than or equal to " + other
-	case "lt":
-		return "must be less than " + other
-	case "lte":
-		return "must be less than or equal to " + other
-	}
-	return "must satisfy " + f.Rule
+	return fmt.Sprintf(msg, other)
 }
 
-// builtinMessage returns the English message for the rules validator
-// ships with.
-func builtinMessage(f Failure) (string, bool) {
-	p := f.Param
-	q := strconv.Quote(p)
-	switch f.Rule {
-	case "required", "skip_unless":
-		if f.Rule == "skip_unless" && p != "" {
-			return "is required when " + condition(p), true
-		}
-		return "is required", true
-	case "required_if":
-		if p == "" {
-			return "is required", true
-		}
-		return "is required when " + condition(p), true
-	case "required_unless":
-		if p == "" {
-			return "is required", true
-		}
-		return "is required unless " + condition(p), true
-	case "required_with", "required_with_all", "required_without", "required_without_all":
-		if p == "" {
-			return "is required", true
-		}
-		return "is required" + whenFields(p, strings.HasSuffix(f.Rule, "_all"), !strings.Contains(f.Rule, "without")), true
-	case "excluded_if":
-		if p == "" {
-			return "must not be set", true
-		}
-		return "must not be set when " + condition(p), true
-	case "excluded_unless":
-		if p == "" {
-			return "must not be set", true
-		}
-		return "must not be set unless " + condition(p), true
-	case "excluded_with", "excluded_with_all", "excluded_without", "excluded_without_all":
-		if p == "" {
-			return "must not be set", true
-		}
-		return "must not be set" + whenFields(p, strings.HasSuffix(f.Rule, "_all"), !strings.Contains(f.Rule, "without")), true
-	case "isdefault":
-		return "must be empty", true
-	case "min", "max", "len", "eq", "ne", "gt", "gte", "lt", "lte":
-		return compare(f, f.Rule), true
-	case "eq_ignore_case":
-		return "must be equal to " + q + " (ignoring case)", true
-	case "ne_ignore_case":
-		return "must not be equal to " + q + " (ignoring case)", true
-	case "eqfield", "eqcsfield":
-		return crossField(f, "eq"), true
-	case "nefield", "necsfield":
-		return crossField(f, "ne"), true
-	case "gtfield", "gtcsfield":
-		return crossField(f, "gt"), true
-	case "gtefield", "gtecsfield":
-		return crossField(f, "gte"), true
-	case "ltfield", "ltcsfield":
-		return crossField(f, "lt"), true
-	case "ltefield", "ltecsfield":
-		return crossField(f, "lte"), true
-	case "fieldcontains":
-		return "must contain the value of " + or(p, "the other field"), true
-	case "fieldexcludes":
-		return "must not contain the value of " + or(p, "the other field"), true
-	case "oneof":
-		return "must be one of: " + p, true
-	case "oneofci":
-		return "must be one of (ignoring case): " + p, true
-	case "noneof":
-		return "must not be one of: " + p, true
-	case "noneofci":
-		return "must not be one of (ignoring case): " + p, true
-	case "unique":
-		if p != "" {
-			return "must not contain two items with the same " + p, true
-		}
-		return "must not contain duplicate values", true
-	case "contains", "containsrune":
-		return "must contain " + q, true
-	case "containsany":
-		return "must contain at least one of the characters " + q, true
-	case "excludes", "excludesrune":
-		return "must not contain " + q, true
-	case "excludesall":
-		return "must not contain any of the characters " + q, true
-	case "startswith":
-		return "must start with " + q, true
-	case "endswith":
-		return "must end with " + q, true
-	case "startsnotwith":
-		return "must not start with " + q, true
-	case "endsnotwith":
-		return "must not end with " + q, true
-	case "datetime":
-		return "must be a date and time in the format " + p, true
-	case "unix_addr":
-		return "must be a valid Unix socket address", true
+// conditional words required_if, required_with and their kin, whose
+// parameter holds field names, or field/value pairs: "is required when
+// email or phone is present", "must not be set unless kind is note".
+func conditional(f Failure) string {
+	msg := "is required"
+	if strings.HasPrefix(f.Rule, "excluded") {
+		msg = "must not be set"
 	}
-	if msg, ok := formatMessage(f.Rule); ok {
-		return msg, true
+	w := splitParams(f.Param)
+	if fieldRules[f.Rule] == 2 {
+		var pairs []string
+		for i := 0; i+1 < len(w); i += 2 {
+			pairs = append(pairs, w[i]+" is "+w[i+1])
+		}
+		switch {
+		case len(pairs) == 0:
+			return msg
+		case strings.HasSuffix(f.Rule, "_unless") && f.Rule != "skip_unless":
+			return msg + " unless " + strings.Join(pairs, " and ")
+		}
+		return msg + " when " + strings.Join(pairs, " and ")
 	}
-	return "", false
+	state := "present"
+	if strings.Contains(f.Rule, "without") {
+		state = "missing"
+	}
+	switch {
+	case len(w) == 0:
+		return msg
+	case len(w) == 1:
+		return msg + " when " + w[0] + " is " + state
+	case strings.HasSuffix(f.Rule, "_all"):
+		return msg + " when " + list(w, "and") + " are all " + state
+	}
+	return msg + " when " + list(w, "or") + " is " + state
 }
 
-func or(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
+func list(w []string, conj string) string {
+	return strings.Join(w[:len(w)-1], ", ") + " " + conj + " " + w[len(w)-1]
 }
 
-// formatMessage returns the message of a rule that checks a value's
-// format and takes no parameter worth showing.
-func formatMessage(rule string) (string, bool) {
-	switch rule {
-	case "alpha":
-		return "must contain only letters (A-Z, a-z)", true
-	case "alphaspace":
-		return "must contain only letters (A-Z, a-z) and spaces", true
-	case "alphanum":
-		return "must contain only letters and digits (A-Z, a-z, 0-9)", true
-	case "alphanumspace":
-		return "must contain only letters, digits and spaces", true
-	case "alphaunicode":
-		return "must contain only letters", true
-	case "alphanumunicode":
-		return "must contain only letters and digits", true
-	case "ascii":
-		return "must contain only ASCII characters", true
-	case "printascii":
-		return "must contain only printable ASCII characters", true
-	case "multibyte":
-		return "must contain multibyte characters", true
-	case "lowercase":
-		return "must be lowercase", true
-	case "uppercase":
-		return "must be uppercase", true
-	case "boolean":
-		return "must be a boolean (true or false)", true
-	case "numeric":
-		return "must be a number", true
-	case "number":
-		return "must contain only digits", true
-	case "hexadecimal":
-		return "must be a hexadecimal number", true
-	case "hexcolor":
-		return "must be a hex color, such as #1e90ff", true
-	case "rgb":
-		return "must be an rgb() color", true
-	case "rgba":
-		return "must be an rgba() color", true
-	case "hsl":
-		return "must be an hsl() color", true
-	case "hsla":
-		return "must be an hsla() color", true
-	case "cmyk":
-		return "must be a cmyk() color", true
-	case "iscolor":
-		return "must be a color", true
-	case "e164":
-		return "must be a phone number in E.164 format, such as +14155552671", true
-	case "email":
-		return "must be a valid email address", true
-	case "url":
-		return "must be a valid URL", true
-	case "http_url":
-		return "must be a valid http or https URL", true
-	case "https_url":
-		return "must be a valid https URL", true
-	case "uri":
-		return "must be a valid URI", true
-	case "origin":
-		return "must be a valid origin, such as https://example.com", true
-	case "urn_rfc2141", "urn_rfc8141":
-		return "must be a valid URN", true
-	case "url_encoded":
-		return "must be URL-encoded", true
-	case "html":
-		return "must be HTML", true
-	case "html_encoded":
-		return "must be HTML-encoded", true
-	case "datauri":
-		return "must be a data URI", true
-	case "file":
-		return "must be an existing file", true
-	case "filepath":
-		return "must be a valid file path", true
-	case "dir":
-		return "must be an existing directory", true
-	case "dirpath":
-		return "must be a valid directory path", true
-	case "image":
-		return "must be an image file", true
-	case "base32":
-		return "must be base32-encoded", true
-	case "base64":
-		return "must be base64-encoded", true
-	case "base64url":
-		return "must be base64url-encoded", true
-	case "base64rawurl":
-		return "must be base64url-encoded without padding", true
-	case "json":
-		return "must be valid JSON", true
-	case "jwt":
-		return "must be a JSON Web Token", true
-	case "uuid":
-		return "must be a valid UUID", true
-	case "uuid_rfc4122":
-		return "must be a valid RFC 4122 UUID", true
-	case "uuid3", "uuid3_rfc4122":
-		return "must be a valid version 3 UUID", true
-	case "uuid4", "uuid4_rfc4122":
-		return "must be a valid version 4 UUID", true
-	case "uuid5", "uuid5_rfc4122":
-		return "must be a valid version 5 UUID", true
-	case "uuid7":
-		return "must be a valid version 7 UUID", true
-	case "ulid":
-		return "must be a valid ULID", true
-	case "md4", "md5", "sha256", "sha384", "sha512", "ripemd128", "ripemd160", "tiger128", "tiger160", "tiger192":
-		return "must be a valid " + strings.ToUpper(rule) + " hash", true
-	case "ip":
-		return "must be a valid IP address", true
-	case "ipv4":
-		return "must be a valid IPv4 address", true
-	case "ipv6":
-		return "must be a valid IPv6 address", true
-	case "cidr":
-		return "must be a valid CIDR network, such as 10.0.0.0/8", true
-	case "cidrv4":
-		return "must be a valid IPv4 CIDR network, such as 10.0.0.0/8", true
-	case "cidrv6":
-		return "must be a valid IPv6 CIDR network", true
-	case "ip_addr", "ip4_addr", "ip6_addr":
-		return "must be a resolvable IP address", true
-	case "tcp_addr", "tcp4_addr", "tcp6_addr":
-		return "must be a resolvable TCP address", true
-	case "udp_addr", "udp4_addr", "udp6_addr":
-		return "must be a resolvable UDP address", true
-	case "mac":
-		return "must be a valid MAC address", true
-	case "hostname", "hostname_rfc1123":
-		return "must be a valid hostname", true
-	case "hostname_label":
-		return "must be a valid hostname label", true
-	case "fqdn":
-		return "must be a fully qualified domain name", true
-	case "hostname_port":
-		return "must be a host and port, such as example.com:443", true
-	case "port":
-		return "must be a valid port number", true
-	case "dns_rfc1035_label":
-		return "must be a valid DNS label", true
-	case "timezone":
-		return "must be a valid time zone, such as Europe/Paris", true
-	case "duration":
-		return "must be a duration, such as 1h30m", true
-	case "latitude":
-		return "must be a valid latitude", true
-	case "longitude":
-		return "must be a valid longitude", true
-	case "iso3166_1_alpha2":
-		return "must be a two-letter ISO 3166-1 country code", true
-	case "iso3166_1_alpha2_eu":
-		return "must be a two-letter ISO 3166-1 code of an EU country", true
-	case "iso3166_1_alpha3":
-		return "must be a three-letter ISO 3166-1 country code", true
-	case "iso3166_1_alpha3_eu":
-		return "must be a three-letter ISO 3166-1 code of an EU country", true
-	case "iso3166_1_alpha_numeric":
-		return "must be a numeric ISO 3166-1 country code", true
-	case "iso3166_1_alpha_numeric_eu":
-		return "must be a numeric ISO 3166-1 code of an EU country", true
-	case "country_code":
-		return "must be an ISO 3166-1 country code", true
-	case "eu_country_code":
-		return "must be an ISO 3166-1 code of an EU country", true
-	case "iso3166_2":
-		return "must be a valid ISO 3166-2 subdivision code", true
-	case "iso4217":
-		return "must be a three-letter ISO 4217 currency code", true
-	case "iso4217_numeric":
-		return "must be a numeric ISO 4217 currency code", true
-	case "bcp47_language_tag", "bcp47_strict_language_tag":
-		return "must be a valid BCP 47 language tag, such as en-US", true
-	case "postcode_iso3166_alpha2", "postcode_iso3166_alpha2_field":
-		return "must be a valid postal code", true
-	case "bic", "bic_iso_9362_2014":
-		return "must be a valid BIC", true
-	case "semver":
-		return "must be a semantic version, such as 1.2.3", true
-	case "credit_card":
-		return "must be a valid credit card number", true
-	case "luhn_checksum":
-		return "must have a valid Luhn check digit", true
-	case "isbn":
-		return "must be a valid ISBN", true
-	case "isbn10":
-		return "must be a valid ISBN-10", true
-	case "isbn13":
-		return "must be a valid ISBN-13", true
-	case "issn":
-		return "must be a valid ISSN", true
-	case "ssn":
-		return "must be a valid US social security number", true
-	case "ein":
-		return "must be a valid US employer identification number", true
-	case "cve":
-		return "must be a CVE identifier, such as CVE-2024-1234", true
-	case "cron":
-		return "must be a valid cron expression", true
-	case "mongodb":
-		return "must be a MongoDB ObjectId", true
-	case "mongodb_connection_string":
-		return "must be a MongoDB connection string", true
-	case "eth_addr", "eth_addr_checksum":
-		return "must be an Ethereum address", true
-	case "btc_addr", "btc_addr_bech32":
-		return "must be a Bitcoin address", true
-	case "mimetype":
-		return "must be a file of an allowed type", true
-	}
-	return "", false
+// messages holds the message of every other built-in rule; %s stands for
+// the rule's parameter, %q for it quoted.
+var messages = map[string]string{
+	"required": "is required", "isdefault": "must be empty", "unique": "must not contain duplicate values",
+	"eq_ignore_case": "must be equal to %q (ignoring case)", "ne_ignore_case": "must not be equal to %q (ignoring case)",
+	"oneof": "must be one of: %s", "oneofci": "must be one of (ignoring case): %s",
+	"noneof": "must not be one of: %s", "noneofci": "must not be one of (ignoring case): %s",
+	"contains": "must contain %q", "containsrune": "must contain %q", "containsany": "must contain at least one of the characters %q",
+	"excludes": "must not contain %q", "excludesrune": "must not contain %q", "excludesall": "must not contain any of the characters %q",
+	"startswith": "must start with %q", "endswith": "must end with %q",
+	"startsnotwith": "must not start with %q", "endsnotwith": "must not end with %q",
+	"datetime": "must be a date and time in the format %s",
+
+	"alpha": "must contain only letters (A-Z, a-z)", "alphaspace": "must contain only letters (A-Z, a-z) and spaces",
+	"alphanum": "must contain only letters and digits (A-Z, a-z, 0-9)", "alphanumspace": "must contain only letters, digits and spaces",
+	"alphaunicode": "must contain only letters", "alphanumunicode": "must contain only letters and digits",
+	"ascii": "must contain only ASCII characters", "printascii": "must contain only printable ASCII characters",
+	"multibyte": "must contain multibyte characters", "lowercase": "must be lowercase", "uppercase": "must be uppercase",
+	"boolean": "must be a boolean (true or false)", "numeric": "must be a number", "number": "must contain only digits",
+	"hexadecimal": "must be a hexadecimal number", "hexcolor": "must be a hex color, such as #1e90ff", "iscolor": "must be a color",
+	"rgb": "must be an rgb() color", "rgba": "must be an rgba() color", "hsl": "must be an hsl() color",
+	"hsla": "must be an hsla() color", "cmyk": "must be a cmyk() color",
+
+	"e164": "must be a phone number in E.164 format, such as +14155552671", "email": "must be a valid email address",
+	"url": "must be a valid URL", "http_url": "must be a valid http or https URL", "https_url": "must be a valid https URL",
+	"uri": "must be a valid URI", "origin": "must be a valid origin, such as https://example.com",
+	"urn_rfc2141": "must be a valid URN", "urn_rfc8141": "must be a valid URN", "url_encoded": "must be URL-encoded",
+	"html": "must be HTML", "html_encoded": "must be HTML-encoded", "datauri": "must be a data URI",
+	"file": "must be an existing file", "filepath": "must be a valid file path", "image": "must be an image file",
+	"dir": "must be an existing directory", "dirpath": "must be a valid directory path",
+	"mimetype": "must be a file of an allowed type", "base32": "must be base32-encoded", "base64": "must be base64-encoded",
+	"base64url": "must be base64url-encoded", "base64rawurl": "must be base64url-encoded without padding",
+	"json": "must be valid JSON", "jwt": "must be a JSON Web Token",
+
+	"uuid": "must be a valid UUID", "uuid_rfc4122": "must be a valid RFC 4122 UUID", "ulid": "must be a valid ULID",
+	"uuid3": "must be a valid version 3 UUID", "uuid3_rfc4122": "must be a valid version 3 UUID",
+	"uuid4": "must be a valid version 4 UUID", "uuid4_rfc4122": "must be a valid version 4 UUID",
+	"uuid5": "must be a valid version 5 UUID", "uuid5_rfc4122": "must be a valid version 5 UUID",
+	"uuid7": "must be a valid version 7 UUID",
+	"md4":   "must be a valid MD4 hash", "md5": "must be a valid MD5 hash", "sha256": "must be a valid SHA256 hash",
+	"sha384": "must be a valid SHA384 hash", "sha512": "must be a valid SHA512 hash",
+	"ripemd128": "must be a valid RIPEMD128 hash", "ripemd160": "must be a valid RIPEMD160 hash",
+	"tiger128": "must be a valid TIGER128 hash", "tiger160": "must be a valid TIGER160 hash", "tiger192": "must be a valid TIGER192 hash",
+
+	"ip": "must be a valid IP address", "ipv4": "must be a valid IPv4 address", "ipv6": "must be a valid IPv6 address",
+	"cidr": "must be a valid CIDR network, such as 10.0.0.0/8", "cidrv4": "must be a valid IPv4 CIDR network, such as 10.0.0.0/8",
+	"cidrv6": "must be a valid IPv6 CIDR network", "mac": "must be a valid MAC address",
+	"ip_addr": "must be a resolvable IP address", "ip4_addr": "must be a resolvable IP address", "ip6_addr": "must be a resolvable IP address",
+	"tcp_addr": "must be a resolvable TCP address", "tcp4_addr": "must be a resolvable TCP address", "tcp6_addr": "must be a resolvable TCP address",
+	"udp_addr": "must be a resolvable UDP address", "udp4_addr": "must be a resolvable UDP address", "udp6_addr": "must be a resolvable UDP address",
+	"unix_addr": "must be a valid Unix socket address", "port": "must be a valid port number",
+	"hostname": "must be a valid hostname", "hostname_rfc1123": "must be a valid hostname", "hostname_label": "must be a valid hostname label",
+	"fqdn": "must be a fully qualified domain name", "hostname_port": "must be a host and port, such as example.com:443",
+	"dns_rfc1035_label": "must be a valid DNS label",
+
+	"timezone": "must be a valid time zone, such as Europe/Paris", "duration": "must be a duration, such as 1h30m",
+	"latitude": "must be a valid latitude", "longitude": "must be a valid longitude",
+	"iso3166_1_alpha2": "must be a two-letter ISO 3166-1 country code", "iso3166_1_alpha2_eu": "must be a two-letter ISO 3166-1 code of an EU country",
+	"iso3166_1_alpha3": "must be a three-letter ISO 3166-1 country code", "iso3166_1_alpha3_eu": "must be a three-letter ISO 3166-1 code of an EU country",
+	"iso3166_1_alpha_numeric": "must be a numeric ISO 3166-1 country code", "iso3166_1_alpha_numeric_eu": "must be a numeric ISO 3166-1 code of an EU country",
+	"country_code": "must be an ISO 3166-1 country code", "eu_country_code": "must be an ISO 3166-1 code of an EU country",
+	"iso3166_2": "must be a valid ISO 3166-2 subdivision code", "iso4217": "must be a three-letter ISO 4217 currency code",
+	"iso4217_numeric":    "must be a numeric ISO 4217 currency code",
+	"bcp47_language_tag": "must be a valid BCP 47 language tag, such as en-US", "bcp47_strict_language_tag": "must be a valid BCP 47 language tag, such as en-US",
+	"postcode_iso3166_alpha2": "must be a valid postal code", "postcode_iso3166_alpha2_field": "must be a valid postal code",
+	"bic": "must be a valid BIC", "bic_iso_9362_2014": "must be a valid BIC", "semver": "must be a semantic version, such as 1.2.3",
+	"credit_card": "must be a valid credit card number", "luhn_checksum": "must have a valid Luhn check digit",
+	"isbn": "must be a valid ISBN", "isbn10": "must be a valid ISBN-10", "isbn13": "must be a valid ISBN-13", "issn": "must be a valid ISSN",
+	"ssn": "must be a valid US social security number", "ein": "must be a valid US employer identification number",
+	"cve": "must be a CVE identifier, such as CVE-2024-1234", "cron": "must be a valid cron expression",
+	"mongodb": "must be a MongoDB ObjectId", "mongodb_connection_string": "must be a MongoDB connection string",
+	"eth_addr": "must be an Ethereum address", "eth_addr_checksum": "must be an Ethereum address",
+	"btc_addr": "must be a Bitcoin address", "btc_addr_bech32": "must be a Bitcoin address",
 }

@@ -82,20 +82,33 @@ func (r *resolver) field(cur reflect.Value, rest string) bool {
 	if i := strings.IndexAny(rest, ".["); i >= 0 {
 		name = rest[:i]
 	}
-	f, ok := r.v.structInfoOf(cur.Type()).byGoName[name]
+	f, ok := r.v.fieldsOf(cur.Type())[name]
 	if !ok {
 		return false
 	}
-	mark, saved := len(r.buf), r.loc
+	saved := r.loc
 	r.loc.parent = cur.Type()
 	r.loc.hidden = r.loc.hidden || f.hidden
-	if !f.inline && !f.hidden {
-		r.buf = appendPointerToken(r.buf, f.name)
-	}
-	if r.walk(cur.Field(f.index), rest[len(name):], false) {
+	if f.inline || f.hidden { // no segment of its own
+		if r.walk(cur.Field(f.index), rest[len(name):], false) {
+			return true
+		}
+	} else if r.step(f.name, cur.Field(f.index), rest[len(name):]) {
 		return true
 	}
-	r.buf, r.loc = r.buf[:mark], saved
+	r.loc = saved
+	return false
+}
+
+// step appends token to the pointer and walks rest from val, undoing the
+// token if rest does not resolve there.
+func (r *resolver) step(token string, val reflect.Value, rest string) bool {
+	mark := len(r.buf)
+	r.buf = appendPointerToken(r.buf, token)
+	if r.walk(val, rest, false) {
+		return true
+	}
+	r.buf = r.buf[:mark]
 	return false
 }
 
@@ -107,69 +120,50 @@ func (r *resolver) index(cur reflect.Value, rest string) bool {
 			return false
 		}
 		i, err := strconv.Atoi(rest[:end])
-		if err != nil || i < 0 || i >= cur.Len() {
-			return false
-		}
-		mark := len(r.buf)
-		r.buf = append(r.buf, '/')
-		r.buf = strconv.AppendInt(r.buf, int64(i), 10)
-		if r.walk(cur.Index(i), rest[end+1:], false) {
-			return true
-		}
-		r.buf = r.buf[:mark]
-		return false
+		return err == nil && i >= 0 && i < cur.Len() && r.step(strconv.Itoa(i), cur.Index(i), rest[end+1:])
 	case reflect.Map:
 		return r.mapKey(cur, rest)
 	}
 	return false
 }
 
-// mapKey resolves "key]..." in the map cur. validator prints a key with
+// mapKey resolves "key]..." in the map m. validator prints a key with
 // fmt's %v, so a key is any prefix of rest that prints that way and is
 // followed by "]".
 func (r *resolver) mapKey(m reflect.Value, rest string) bool {
-	kt := m.Type().Key()
-	if direct := directKeyKind(kt); direct {
-		// For plain string and integer keys, %v prints the key itself:
-		// look each candidate up rather than scanning a large map.
-		for end := strings.IndexByte(rest, ']'); end >= 0; {
+	if kt := m.Type().Key(); plainKey(kt) {
+		// %v prints such a key as itself: look each candidate up rather
+		// than scan a large map once per failure.
+		for end := 0; ; end++ {
+			next := strings.IndexByte(rest[end:], ']')
+			if next < 0 {
+				return false
+			}
+			end += next
 			if k, ok := parseKey(kt, rest[:end]); ok {
 				if val := m.MapIndex(k); val.IsValid() && r.tryKey(k, val, rest[end+1:]) {
 					return true
 				}
 			}
-			next := strings.IndexByte(rest[end+1:], ']')
-			if next < 0 {
-				break
-			}
-			end += next + 1
 		}
-		return false
 	}
-	iter := m.MapRange()
-	for iter.Next() {
+	for iter := m.MapRange(); iter.Next(); {
 		k := fmt.Sprintf("%v", iter.Key())
-		if len(rest) > len(k) && rest[len(k)] == ']' && strings.HasPrefix(rest, k) {
-			if r.tryKey(iter.Key(), iter.Value(), rest[len(k)+1:]) {
-				return true
-			}
+		if len(rest) > len(k) && rest[len(k)] == ']' && strings.HasPrefix(rest, k) && r.tryKey(iter.Key(), iter.Value(), rest[len(k)+1:]) {
+			return true
 		}
 	}
 	return false
 }
 
 func (r *resolver) tryKey(k, val reflect.Value, rest string) bool {
-	mark := len(r.buf)
-	r.buf = appendPointerToken(r.buf, jsonKey(k))
+	if !r.step(jsonKey(k), val, rest) {
+		return false
+	}
 	if rest == "" {
 		r.loc.mapKey, r.loc.mapVal = k, val
-		return true
 	}
-	if r.walk(val, rest, false) {
-		return true
-	}
-	r.buf = r.buf[:mark]
-	return false
+	return true
 }
 
 // isKeyFailure reports whether a failure on a value of type typ holding
@@ -193,41 +187,27 @@ var (
 	formatterT   = reflect.TypeFor[fmt.Formatter]()
 )
 
-// directKeyKind reports whether %v prints a key of type t as its plain
-// string or decimal value.
-func directKeyKind(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.String,
-		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-	default:
-		return false
-	}
-	return !t.Implements(stringerType) && !t.Implements(errorType) && !t.Implements(formatterT)
+// plainKey reports whether %v prints a key of type t as is: a string or
+// an integer without methods of its own for printing.
+func plainKey(t reflect.Type) bool {
+	k := t.Kind()
+	return (k == reflect.String || k >= reflect.Int && k <= reflect.Uint64) &&
+		!t.Implements(stringerType) && !t.Implements(errorType) && !t.Implements(formatterT)
 }
 
+// parseKey returns the key of the plain key type t that %v prints as s.
 func parseKey(t reflect.Type, s string) (reflect.Value, bool) {
-	k := reflect.New(t).Elem()
-	switch t.Kind() {
-	case reflect.String:
-		k.SetString(s)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || k.OverflowInt(n) {
-			return k, false
-		}
-		k.SetInt(n)
-	default:
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil || k.OverflowUint(n) {
-			return k, false
-		}
-		k.SetUint(n)
+	var v any = s
+	var err error
+	if k := t.Kind(); k >= reflect.Int && k <= reflect.Int64 {
+		v, err = strconv.ParseInt(s, 10, t.Bits())
+	} else if k >= reflect.Uint && k <= reflect.Uint64 {
+		v, err = strconv.ParseUint(s, 10, t.Bits())
 	}
-	return k, true
+	return reflect.ValueOf(v).Convert(t), err == nil
 }
 
-// jsonKey returns the object key encoding/json writes for the map key k.
+// jsonKey returns the member name json/v2 writes for the map key k.
 func jsonKey(k reflect.Value) string {
 	if k.Kind() == reflect.String {
 		return k.String()
@@ -271,53 +251,34 @@ func namespacePointer(top reflect.Value, ns string) string {
 	return string(b)
 }
 
-// Cross-field rules name other fields in their parameter by Go name; a
-// client must see JSON names instead. fieldRuleKind tells how a rule's
-// parameter names them.
-type fieldRuleKind int
-
-const (
-	notFieldRule    fieldRuleKind = iota
-	singleField                   // eqfield=Password
-	fieldNames                    // required_with=Email Phone
-	fieldValuePairs               // required_if=Status published
-)
-
-func fieldRule(tag string) fieldRuleKind {
-	switch tag {
-	case "eqfield", "nefield", "gtfield", "gtefield", "ltfield", "ltefield",
-		"fieldcontains", "fieldexcludes", "eqcsfield", "necsfield", "gtcsfield",
-		"gtecsfield", "ltcsfield", "ltecsfield", "postcode_iso3166_alpha2_field", "unique":
-		return singleField
-	case "required_with", "required_with_all", "required_without", "required_without_all",
-		"excluded_with", "excluded_with_all", "excluded_without", "excluded_without_all":
-		return fieldNames
-	case "required_if", "required_unless", "excluded_if", "excluded_unless", "skip_unless":
-		return fieldValuePairs
-	}
-	return notFieldRule
+// fieldRules lists the rules whose parameter names other fields, by Go
+// name where a client must see JSON names: with the stride of the names
+// in the parameter, 1 for names alone (eqfield=Password, required_with=Email
+// Phone), 2 for name and value pairs (required_if=Status published).
+var fieldRules = map[string]int{
+	"eqfield": 1, "nefield": 1, "gtfield": 1, "gtefield": 1, "ltfield": 1, "ltefield": 1,
+	"eqcsfield": 1, "necsfield": 1, "gtcsfield": 1, "gtecsfield": 1, "ltcsfield": 1, "ltecsfield": 1,
+	"fieldcontains": 1, "fieldexcludes": 1, "postcode_iso3166_alpha2_field": 1, "unique": 1,
+	"required_with": 1, "required_with_all": 1, "required_without": 1, "required_without_all": 1,
+	"excluded_with": 1, "excluded_with_all": 1, "excluded_without": 1, "excluded_without_all": 1,
+	"required_if": 2, "required_unless": 2, "excluded_if": 2, "excluded_unless": 2, "skip_unless": 2,
 }
 
 // fieldParam rewrites the Go field names in a cross-field rule's parameter
 // as JSON names ("Password" becomes "password", "Address.City" becomes
 // "address.city"). A name it cannot find is dropped rather than leaked.
 func (v *Validator) fieldParam(tag, param string, parent, fieldType reflect.Type, top reflect.Value) string {
-	if param == "" {
-		return ""
-	}
-	var roots []reflect.Type
-	if tag == "unique" {
+	var roots []reflect.Type // the structs whose fields the names may be
+	switch {
+	case tag == "unique" && fieldType != nil:
 		// unique=Name names a field of the slice's or map's elements.
-		if fieldType != nil {
-			for fieldType.Kind() == reflect.Pointer {
-				fieldType = fieldType.Elem()
-			}
-			switch fieldType.Kind() {
-			case reflect.Slice, reflect.Array, reflect.Map:
-				roots = append(roots, fieldType.Elem())
-			}
+		for fieldType.Kind() == reflect.Pointer {
+			fieldType = fieldType.Elem()
 		}
-	} else {
+		if k := fieldType.Kind(); k == reflect.Slice || k == reflect.Array || k == reflect.Map {
+			roots = append(roots, fieldType.Elem())
+		}
+	case tag != "unique":
 		if parent != nil {
 			roots = append(roots, parent)
 		}
@@ -325,40 +286,25 @@ func (v *Validator) fieldParam(tag, param string, parent, fieldType reflect.Type
 			roots = append(roots, t.Type())
 		}
 	}
-	translate := func(name string) (string, bool) {
+	stride := fieldRules[tag]
+	words := splitParams(param)
+	var out []string
+	for i := 0; i+stride <= len(words); i += stride {
 		for _, root := range roots {
-			if s, ok := v.jsonPath(root, name); ok {
-				return s, true
-			}
-		}
-		return "", false
-	}
-	switch fieldRule(tag) {
-	case singleField:
-		s, _ := translate(param)
-		return s
-	case fieldNames:
-		var out []string
-		for _, name := range splitParams(param) {
-			if s, ok := translate(name); ok {
-				out = append(out, s)
-			}
-		}
-		return strings.Join(out, " ")
-	default:
-		words := splitParams(param)
-		var out []string
-		for i := 0; i+1 < len(words); i += 2 {
-			if s, ok := translate(words[i]); ok {
-				val := words[i+1]
-				if val == "" || strings.Contains(val, " ") {
-					val = "'" + val + "'"
+			if name, ok := v.jsonPath(root, words[i]); ok {
+				out = append(out, name)
+				if stride == 2 {
+					val := words[i+1]
+					if val == "" || strings.Contains(val, " ") {
+						val = "'" + val + "'"
+					}
+					out = append(out, val)
 				}
-				out = append(out, s, val)
+				break
 			}
 		}
-		return strings.Join(out, " ")
 	}
+	return strings.Join(out, " ")
 }
 
 // jsonPath translates a dotted path of Go field names, starting at the
@@ -372,7 +318,7 @@ func (v *Validator) jsonPath(t reflect.Type, path string) (string, bool) {
 		if t.Kind() != reflect.Struct {
 			return "", false
 		}
-		f, ok := v.structInfoOf(t).byGoName[seg]
+		f, ok := v.fieldsOf(t)[seg]
 		if !ok || f.hidden {
 			return "", false
 		}

@@ -51,8 +51,7 @@ type Validator struct {
 	mu     sync.Mutex  // serialises registration against freezing
 	frozen atomic.Bool // set by the first use; registration then fails
 
-	types sync.Map  // reflect.Type -> *structInfo
-	bufs  sync.Pool // *bodyBuf: request body buffers
+	types sync.Map // reflect.Type -> map[string]field: fields by Go name
 }
 
 // New returns a Validator with the built-in rules of validator/v10, JSON
@@ -79,7 +78,7 @@ func New(opts *Options) *Validator {
 	// computed separately (see pointer.go), since a namespace cannot tell
 	// a dot in a map key from a separator.
 	v.v.RegisterTagNameFunc(func(sf reflect.StructField) string {
-		f := directField(sf, 0)
+		f := readField(sf, 0)
 		if f.hidden || f.inline {
 			return ""
 		}
@@ -200,24 +199,28 @@ func (v *Validator) Struct(s any) (err error) {
 		return errZeroValidator
 	}
 	v.freeze()
-	rv := reflect.ValueOf(s)
-	sv := rv
+	sv := reflect.ValueOf(s)
 	if sv.Kind() == reflect.Pointer && !sv.IsNil() {
 		sv = sv.Elem()
 	}
-	if sv.Kind() != reflect.Struct || sv.Type().ConvertibleTo(timeType) {
-		return fmt.Errorf("validate: Struct needs a struct or a non-nil pointer to one, got %s", describeType(s))
+	if sv.Kind() != reflect.Struct || isTime(sv.Type()) {
+		what := fmt.Sprintf("%T", s)
+		if s == nil {
+			what = "nil"
+		} else if sv.Kind() == reflect.Pointer {
+			what = "nil " + what
+		}
+		return fmt.Errorf("validate: Struct needs a struct or a non-nil pointer to one, got %s", what)
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("validate: Struct(%s): %v", sv.Type(), p)
 		}
 	}()
-	verr := v.v.Struct(s)
-	if verr == nil {
-		return nil
+	if verr := v.v.Struct(s); verr != nil {
+		return v.fromValidator("Struct", sv, verr)
 	}
-	return v.fromValidator("Struct", sv, verr)
+	return nil
 }
 
 // Var validates one value against tag, such as Var(email, "required,email")
@@ -235,11 +238,10 @@ func (v *Validator) Var(field any, tag string) (err error) {
 			err = fmt.Errorf("validate: Var(%q): %v", tag, p)
 		}
 	}()
-	verr := v.v.Var(field, tag)
-	if verr == nil {
-		return nil
+	if verr := v.v.Var(field, tag); verr != nil {
+		return v.fromValidator("Var", reflect.ValueOf(field), verr)
 	}
-	return v.fromValidator("Var", reflect.ValueOf(field), verr)
+	return nil
 }
 
 // fromValidator turns validator's error for the value top into a
@@ -249,62 +251,32 @@ func (v *Validator) fromValidator(op string, top reflect.Value, err error) error
 	if !errors.As(err, &ves) {
 		return fmt.Errorf("validate: %s: %w", op, err)
 	}
-	viols := v.violations(top, ves, nil)
-	if len(viols) == 0 {
-		return nil // every failure was on a field hidden from JSON
-	}
-	return result.Validation(viols...)
-}
-
-// violations converts validator's errors into violations, appending to
-// dst, up to MaxViolations in all.
-func (v *Validator) violations(top reflect.Value, ves validator.ValidationErrors, dst []result.Violation) []result.Violation {
+	var viols []result.Violation
 	r := resolver{v: v}
 	for _, fe := range ves {
-		if len(dst) >= MaxViolations {
+		if len(viols) == MaxViolations {
 			break
 		}
 		loc, ok := r.resolve(top, fe.StructNamespace())
 		if !ok {
-			// Resolution fails only for a name the validator made up, such
-			// as a struct-level rule reporting an invented field: fall back
-			// to the JSON namespace validator built.
+			// Only a name validator made up (a struct-level rule reporting
+			// an invented field) does not resolve: use its JSON namespace.
 			loc = location{pointer: namespacePointer(top, fe.Namespace())}
 		}
 		if loc.hidden {
 			continue
 		}
-		f := Failure{
-			Pointer: loc.pointer,
-			Rule:    fe.Tag(),
-			Param:   fe.Param(),
-			Kind:    fe.Kind(),
-			Type:    fe.Type(),
-			Value:   fe.Value(),
-			Key:     loc.isKeyFailure(fe.Type(), fe.Value()),
-		}
+		f := Failure{Pointer: loc.pointer, Rule: fe.Tag(), Param: fe.Param(), Kind: fe.Kind(), Type: fe.Type(),
+			Value: fe.Value(), Key: loc.isKeyFailure(fe.Type(), fe.Value())}
 		if strings.Contains(f.Rule, "|") {
 			f.Param = ""
-		} else if fieldRule(fe.ActualTag()) != notFieldRule {
+		} else if fieldRules[fe.ActualTag()] > 0 {
 			f.Param = v.fieldParam(fe.ActualTag(), f.Param, loc.parent, fe.Type(), top)
 		}
-		dst = append(dst, result.Violation{
-			Pointer: f.Pointer,
-			Rule:    f.Rule,
-			Param:   f.Param,
-			Message: v.message(f, fe.ActualTag()),
-		})
+		viols = append(viols, result.Violation{Pointer: f.Pointer, Rule: f.Rule, Param: f.Param, Message: v.message(f, fe.ActualTag())})
 	}
-	return dst
-}
-
-func describeType(s any) string {
-	t := reflect.TypeOf(s)
-	if t == nil {
-		return "nil"
+	if len(viols) == 0 {
+		return nil // every failure was on a field hidden from JSON
 	}
-	if rv := reflect.ValueOf(s); rv.Kind() == reflect.Pointer && rv.IsNil() {
-		return "nil " + t.String()
-	}
-	return t.String()
+	return result.Validation(viols...)
 }
