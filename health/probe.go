@@ -1,13 +1,13 @@
 package health
 
 import (
-	"strconv"
+	"fmt"
 	"strings"
 )
 
 // Probe names the questions an orchestrator asks a process. A Check
 // belongs to one or more probes; combine them with |, as in
-// Liveness|Readiness. The zero Probe in a Check means Readiness.
+// Liveness|Readiness.
 type Probe uint8
 
 // The probes, as Kubernetes names them.
@@ -19,34 +19,47 @@ const (
 	// Readiness asks "should this process receive traffic now?".
 	// Dependencies such as a database belong here.
 	Readiness
-	// Startup asks "has the process finished starting?". It passes
-	// once every critical startup check has passed once, and stays
-	// passed.
+	// Startup asks "has the process finished starting?". It passes once
+	// every critical startup check has passed once, and stays passed.
 	Startup
 )
 
 const allProbes = Liveness | Readiness | Startup
 
 // String returns the probe names joined by "|", such as
-// "liveness|readiness", or "Probe(0x8)" for bits that name no probe.
+// "liveness|readiness", "none" for zero, or "Probe(0x8)" for bits that
+// name no probe.
 func (p Probe) String() string {
-	if p == 0 {
+	switch {
+	case p == 0:
 		return "none"
-	}
-	if p&^allProbes != 0 {
-		return "Probe(0x" + strconv.FormatUint(uint64(p), 16) + ")"
+	case p&^allProbes != 0:
+		return fmt.Sprintf("Probe(%#x)", uint8(p))
 	}
 	var names []string
-	if p&Liveness != 0 {
-		names = append(names, "liveness")
-	}
-	if p&Readiness != 0 {
-		names = append(names, "readiness")
-	}
-	if p&Startup != 0 {
-		names = append(names, "startup")
+	for _, n := range []struct {
+		p    Probe
+		name string
+	}{{Liveness, "liveness"}, {Readiness, "readiness"}, {Startup, "startup"}} {
+		if p&n.p != 0 {
+			names = append(names, n.name)
+		}
 	}
 	return strings.Join(names, "|")
+}
+
+// endpointProbe returns the probe that the URL path segment name asks;
+// healthz is readyz under its older name.
+func endpointProbe(name string) (Probe, bool) {
+	switch name {
+	case "livez":
+		return Liveness, true
+	case "readyz", "healthz":
+		return Readiness, true
+	case "startupz":
+		return Startup, true
+	}
+	return 0, false
 }
 
 // Status is the outcome of a probe or a check, in the vocabulary of the
@@ -67,49 +80,13 @@ const (
 	StatusFail Status = "fail"
 )
 
-// endpoint is one URL path segment the handler answers to. healthz is
-// readyz under its older name; it is kept apart only because the text
-// form names the endpoint in its last line.
-type endpoint uint8
-
-const (
-	epLivez endpoint = iota
-	epReadyz
-	epHealthz
-	epStartupz
-	numEndpoints
-)
-
-// String implements fmt.Stringer.
-func (e endpoint) String() string {
-	switch e {
-	case epLivez:
-		return "livez"
-	case epReadyz:
-		return "readyz"
-	case epHealthz:
-		return "healthz"
-	default:
-		return "startupz"
+// worse returns the worse of two statuses.
+func worse(a, b Status) Status {
+	if a == StatusFail || b == StatusFail {
+		return StatusFail
 	}
-}
-
-func (e endpoint) probe() Probe {
-	switch e {
-	case epLivez:
-		return Liveness
-	case epStartupz:
-		return Startup
-	default:
-		return Readiness
+	if a == StatusWarn || b == StatusWarn {
+		return StatusWarn
 	}
-}
-
-func endpointByName(s string) (endpoint, bool) {
-	for e := range numEndpoints {
-		if s == e.String() {
-			return e, true
-		}
-	}
-	return 0, false
+	return StatusPass
 }
