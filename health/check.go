@@ -15,8 +15,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// Check describes one health check. Name and Func are required; every
-// other field has a default. Add copies it.
+// Check describes one health check. Name and Func are required.
 type Check struct {
 	// Name identifies the check in responses, logs and metrics, and in
 	// the URL /<probe>/<Name>. It must be 1 to 128 ASCII letters, digits,
@@ -34,9 +33,8 @@ type Check struct {
 	Timeout time.Duration
 
 	// Critical makes the probe fail (503) while this check fails; a
-	// failing check that is not critical turns the probe's status to
-	// warn, still served as 200. Set it for every dependency the process
-	// cannot serve without.
+	// failing check that is not critical makes it warn (200). Set it for
+	// every dependency the process cannot serve without.
 	Critical bool
 
 	// Probes lists the probes the check belongs to, such as
@@ -44,9 +42,8 @@ type Check struct {
 	Probes Probe
 
 	// Interval, if not zero, runs the check in the background every
-	// Interval from Add until Checker.Close; probes only read its latest
-	// result. Zero means a probe runs the check when its result is older
-	// than Options.CacheTTL.
+	// Interval from Add until Checker.Close, and probes only read its
+	// result; use it for checks too costly to run on demand.
 	Interval time.Duration
 
 	// FailureThreshold is the number of consecutive failures after which
@@ -56,8 +53,7 @@ type Check struct {
 
 const maxNameLen = 128
 
-// reasonCheckFailed is all a caller without details learns of an error
-// returned by a check or a panic in one.
+// reasonCheckFailed is all a caller without details learns of an error.
 const reasonCheckFailed = "check failed"
 
 func (ch *Check) validate() error {
@@ -106,9 +102,8 @@ type check struct {
 	threshold int
 	attrs     metric.MeasurementOption
 
-	mu sync.Mutex
-	// flight is the run whose result is awaited, nil when none is.
-	flight *flight
+	mu     sync.Mutex
+	flight *flight // the run whose result is awaited, if any
 	// running is true while a goroutine is inside Func, which outlives
 	// its flight when Func ignores its context. No second run starts
 	// while it is true: that bounds goroutines by the number of checks.
@@ -118,7 +113,6 @@ type check struct {
 
 // state is the last recorded result of a check and what it means.
 type state struct {
-	has        bool          // a run has ended at least once
 	status     Status        // "" while pending, else pass, warn or fail
 	err        error         // last run's error, nil if it passed
 	reason     string        // what a caller may see of err
@@ -143,6 +137,12 @@ type outcome struct {
 	reason  string // shown to callers who may not see err; "" means "check failed"
 	dur     time.Duration
 	skipped bool // recorded without running Func: there is no duration
+}
+
+// failure is an outcome whose reason the package gives, shown to every
+// caller.
+func failure(reason string, cause error) outcome {
+	return outcome{err: fmt.Errorf("%s: %w", reason, cause), reason: reason}
 }
 
 func newCheck(c *Checker, ch Check) *check {
@@ -182,8 +182,9 @@ func (k *check) start(p Probe, force bool) *flight {
 		// The last run timed out and is still inside Func. Starting
 		// another could pile up goroutines behind a hung dependency, so
 		// this attempt fails without running.
-		reason := fmt.Sprintf("previous run still running after its %v timeout", k.timeout)
-		k.record(outcome{err: fmt.Errorf("%s: %w", reason, context.DeadlineExceeded), reason: reason, skipped: true}, now)
+		o := failure(fmt.Sprintf("previous run still running after its %v timeout", k.timeout), context.DeadlineExceeded)
+		o.skipped = true
+		k.record(o, now)
 		return nil
 	}
 	f := &flight{done: make(chan struct{})}
@@ -193,8 +194,9 @@ func (k *check) start(p Probe, force bool) *flight {
 	// The timer, not the run, guarantees an answer by the deadline: a
 	// Func that ignores ctx cannot hold waiters past it.
 	f.timer = time.AfterFunc(k.timeout, func() {
-		reason := fmt.Sprintf("timed out after %v", k.timeout)
-		k.settle(f, outcome{err: fmt.Errorf("%s: %w", reason, context.DeadlineExceeded), reason: reason, dur: k.timeout}, false)
+		o := failure(fmt.Sprintf("timed out after %v", k.timeout), context.DeadlineExceeded)
+		o.dur = k.timeout
+		k.settle(f, o, false)
 	})
 	go k.run(ctx, cancel, f)
 	return f
@@ -208,19 +210,17 @@ func (k *check) run(ctx context.Context, cancel context.CancelFunc, f *flight) {
 	defer func() {
 		var o outcome
 		switch {
+		case returned && err != nil && ctx.Err() != nil:
+			o = failure(fmt.Sprintf("timed out after %v", k.timeout), err)
 		case returned:
 			o.err = err
-			if err != nil && ctx.Err() != nil {
-				o.reason = fmt.Sprintf("timed out after %v", k.timeout)
-				o.err = fmt.Errorf("%s: %w", o.reason, err)
-			}
 		default:
 			// recover is called directly by this deferred function, as it
 			// must be to stop a panic.
 			if v := recover(); v != nil {
 				k.c.opts.Logger.ErrorContext(ctx, "health: check panicked",
 					"check", k.name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				o.err = &panicError{value: v}
+				o.err = fmt.Errorf("check panicked: %v", v)
 			} else {
 				o.err = errors.New("check called runtime.Goexit")
 			}
@@ -233,12 +233,6 @@ func (k *check) run(ctx context.Context, cancel context.CancelFunc, f *flight) {
 	err = k.fn(ctx)
 	returned = true
 }
-
-// panicError is the failure recorded for a panicking check.
-type panicError struct{ value any }
-
-// Error implements error.
-func (e *panicError) Error() string { return fmt.Sprintf("check panicked: %v", e.value) }
 
 // settle records o as the result of f unless f already has one. fromRun
 // says the caller is the run's goroutine, leaving Func.
@@ -269,7 +263,7 @@ func (k *check) settle(f *flight, o outcome, fromRun bool) {
 func (k *check) record(o outcome, now time.Time) {
 	s := &k.state
 	prev := s.status
-	s.has, s.err, s.dur, s.at, s.reason = true, o.err, o.dur, now, ""
+	s.err, s.dur, s.at, s.reason = o.err, o.dur, now, ""
 	s.expires = now.Add(k.c.opts.CacheTTL)
 	if o.err == nil {
 		s.fails = 0
@@ -345,7 +339,7 @@ func (k *check) result(p Probe) CheckResult {
 		// Pending: not ready, not started, until proven.
 		r.Status = k.failStatus()
 		r.Reason = "no result yet"
-		if s.has {
+		if !s.at.IsZero() {
 			r.Reason = fmt.Sprintf("not passed yet (%d of %d failures)", s.fails, k.threshold)
 		}
 	}

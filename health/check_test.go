@@ -219,33 +219,35 @@ func TestResultsAreCachedForTTL(t *testing.T) {
 		if fail {
 			name = "failing"
 		}
-		t.Run(name, func(t *testing.T) { synctest.Test(t, func(t *testing.T) {
-			c, _ := newTestChecker(t, &Options{CacheTTL: 2 * time.Second})
-			var calls atomic.Int64
-			mustAdd(t, c, Check{Name: "db", Func: func(context.Context) error {
-				calls.Add(1)
-				if fail {
-					return errors.New("down")
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c, _ := newTestChecker(t, &Options{CacheTTL: 2 * time.Second})
+				var calls atomic.Int64
+				mustAdd(t, c, Check{Name: "db", Func: func(context.Context) error {
+					calls.Add(1)
+					if fail {
+						return errors.New("down")
+					}
+					return nil
+				}})
+				for range 5 {
+					report(t, c, Readiness)
 				}
-				return nil
-			}})
-			for range 5 {
+				if n := calls.Load(); n != 1 {
+					t.Fatalf("calls = %d within the TTL, want 1", n)
+				}
+				time.Sleep(2*time.Second - time.Nanosecond)
 				report(t, c, Readiness)
-			}
-			if n := calls.Load(); n != 1 {
-				t.Fatalf("calls = %d within the TTL, want 1", n)
-			}
-			time.Sleep(2*time.Second - time.Nanosecond)
-			report(t, c, Readiness)
-			if n := calls.Load(); n != 1 {
-				t.Fatalf("calls = %d just before the TTL, want 1", n)
-			}
-			time.Sleep(time.Nanosecond)
-			report(t, c, Readiness)
-			if n := calls.Load(); n != 2 {
-				t.Fatalf("calls = %d after the TTL, want 2", n)
-			}
-		})})
+				if n := calls.Load(); n != 1 {
+					t.Fatalf("calls = %d just before the TTL, want 1", n)
+				}
+				time.Sleep(time.Nanosecond)
+				report(t, c, Readiness)
+				if n := calls.Load(); n != 2 {
+					t.Fatalf("calls = %d after the TTL, want 2", n)
+				}
+			})
+		})
 	}
 }
 

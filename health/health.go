@@ -16,9 +16,8 @@ import (
 
 // Defaults used where Options or a Check leave a field zero.
 const (
-	// DefaultTimeout bounds one run of a check. It matches the default
-	// Kubernetes probe timeout (timeoutSeconds: 1), so a probe gets an
-	// answer before the kubelet gives up on it.
+	// DefaultTimeout bounds one run of a check. It is the default
+	// Kubernetes probe timeout (timeoutSeconds: 1).
 	DefaultTimeout = time.Second
 	// DefaultCacheTTL is how long a result is served before a probe runs
 	// the check again.
@@ -26,19 +25,15 @@ const (
 )
 
 // Options configures a Checker. A zero field means its default, and a nil
-// *Options means a zero Options: a 1 s timeout per check, results cached
-// for 1 s, a check turning red on its first failure, error details hidden
-// from every response, logs to slog.Default() and metrics to
-// otel.GetMeterProvider().
+// *Options means a zero Options.
 type Options struct {
 	// Timeout bounds each run of a check whose own Timeout is zero.
 	// Zero or negative means DefaultTimeout.
 	Timeout time.Duration
 
 	// CacheTTL is how long a check's result, failures included, is
-	// served before a probe runs the check again, so a dependency is
-	// asked about once per CacheTTL however many probes arrive. Zero or
-	// negative means DefaultCacheTTL.
+	// served before a probe runs the check again. Zero or negative means
+	// DefaultCacheTTL.
 	CacheTTL time.Duration
 
 	// FailureThreshold is the number of consecutive failures after which
@@ -47,10 +42,9 @@ type Options struct {
 	FailureThreshold int
 
 	// ShowDetails reports whether a request may see the error text of
-	// failing checks. When it is nil or returns false, a response says
-	// only "check failed" (or the package's own reason, such as a
-	// timeout); the full error is always logged. Use it to show details
-	// to an authenticated operator or to loopback callers.
+	// failing checks, such as an authenticated operator's. When it is nil
+	// or returns false, a response says only "check failed" (or the
+	// package's own reason, such as a timeout); the error is logged.
 	ShowDetails func(*http.Request) bool
 
 	// Logger receives status changes, panics and shutdown progress. Nil
@@ -58,14 +52,13 @@ type Options struct {
 	Logger *slog.Logger
 
 	// MeterProvider supplies the meter for the health.check.status gauge
-	// and the health.check.duration histogram. Nil means
-	// otel.GetMeterProvider(), which records nothing until an
-	// OpenTelemetry SDK is installed.
+	// (1 passing, 0 not) and the health.check.duration histogram
+	// (seconds). Nil means otel.GetMeterProvider(), which records nothing
+	// until an OpenTelemetry SDK is installed.
 	MeterProvider metric.MeterProvider
 
 	// ServiceID, Description, Version and ReleaseID are copied into every
 	// JSON response as serviceId, description, version and releaseId.
-	// Empty fields are left out.
 	ServiceID   string
 	Description string
 	Version     string
@@ -75,9 +68,6 @@ type Options struct {
 // Checker runs health checks and serves their results. Create one with
 // New, register checks with Add and mount Handler. The zero Checker is
 // not usable. All methods are safe for concurrent use.
-//
-// A Checker starts goroutines only for the runs of checks and for the
-// background loops of checks with an Interval; Close stops the loops.
 type Checker struct {
 	opts      Options // defaults filled in
 	threshold int
@@ -89,13 +79,12 @@ type Checker struct {
 	stop      chan struct{}
 	wg        sync.WaitGroup
 
-	// checks is replaced, never modified, so probes read it without a lock.
-	checks   atomic.Pointer[[]*check]
+	checks   atomic.Pointer[[]*check] // replaced, never modified
 	draining atomic.Bool
 
-	// Changes are queued under the lock of the check that changed, so the
-	// queue holds them in the order they happened, and delivered by one
-	// goroutine at a time, so listeners see that order with no lock held.
+	// Changes are queued under the lock of the check that changed, so in
+	// the order they happened, and delivered by one goroutine at a time,
+	// so listeners see that order with no lock held.
 	qmu        sync.Mutex
 	queue      []Change
 	delivering bool
@@ -125,12 +114,9 @@ func New(opts *Options) *Checker {
 // errClosed is returned by Add after Close.
 var errClosed = errors.New("checker closed")
 
-// Add registers a check. It returns an error, and registers nothing, if
-// the name is invalid or taken, Func is nil, a duration or threshold is
-// negative, Probes names an unknown probe, or the Checker is closed.
-//
-// A check with an Interval starts running in the background at once.
-// Checks may be added while the handler is serving.
+// Add registers a check, which may be done while the handler serves. It
+// returns an error, and registers nothing, if the check is not valid, its
+// name is taken or the Checker is closed.
 func (c *Checker) Add(ch Check) error {
 	if err := ch.validate(); err != nil {
 		return fmt.Errorf("health: add check %q: %w", ch.Name, err)
@@ -156,9 +142,8 @@ func (c *Checker) Add(ch Check) error {
 }
 
 // Close stops the background runs of checks with an Interval and waits
-// for their loops to return; a run in progress ends by its timeout. After
-// Close, Add returns an error and the handler keeps serving: checks
-// without an Interval still run on demand. Close is idempotent.
+// for their loops to return. After Close, Add returns an error; the
+// handler keeps serving. Close is idempotent.
 func (c *Checker) Close() {
 	c.mu.Lock()
 	if !c.closed {
@@ -171,9 +156,7 @@ func (c *Checker) Close() {
 
 // Drain makes readiness fail at once with "shutting down", so load
 // balancers stop sending traffic, while liveness and startup stay as they
-// are, so the process is not restarted while it finishes its work. Serve
-// calls it when its context ends. Drain is idempotent and cannot be
-// undone.
+// are. Serve calls it when its context ends. It cannot be undone.
 func (c *Checker) Drain() {
 	if c.draining.CompareAndSwap(false, true) {
 		c.opts.Logger.LogAttrs(context.Background(), slog.LevelInfo, "health: draining, readiness now fails")
@@ -183,28 +166,23 @@ func (c *Checker) Drain() {
 // Draining reports whether Drain has been called.
 func (c *Checker) Draining() bool { return c.draining.Load() }
 
-// Change describes a check turning from one status to another. A
-// non-critical check that fails is reported as StatusWarn, a critical one
-// as StatusFail. From is empty for a check's first status.
+// Change describes a check turning from one status to another; From is
+// empty for its first status. Err is the error of the run that caused it,
+// nil when To is StatusPass, and Time is when that run ended.
 type Change struct {
 	Check    string
 	Critical bool
 	From, To Status
-	// Err is the error of the run that caused the change; nil when To is
-	// StatusPass.
-	Err error
-	// Time is when the run that caused the change ended.
-	Time time.Time
+	Err      error
+	Time     time.Time
 }
 
 type listener struct{ fn func(Change) }
 
 // Subscribe registers fn to be called with every status change of every
-// check, in the order the changes happened, and returns a function that
-// unregisters it. fn is called one change at a time, from the goroutine
-// that recorded the change; it must not block for long, since other
-// changes wait for it. A panic in fn is logged and otherwise ignored.
-// Each change is also logged once, whether or not anyone subscribes.
+// check, one at a time and in the order they happened, and returns a
+// function that unregisters it. fn must not block for long: other changes
+// wait for it. A panic in fn is logged. Each change is also logged once.
 func (c *Checker) Subscribe(fn func(Change)) (unsubscribe func()) {
 	if fn == nil {
 		return func() {}
@@ -220,16 +198,15 @@ func (c *Checker) Subscribe(fn func(Change)) (unsubscribe func()) {
 	}
 }
 
-// enqueue records a change; the caller holds the lock of the check that
-// changed, which orders the changes of one check.
+// enqueue queues a change; the caller holds the lock of the check.
 func (c *Checker) enqueue(ch Change) {
 	c.qmu.Lock()
 	c.queue = append(c.queue, ch)
 	c.qmu.Unlock()
 }
 
-// deliver logs the queued changes and passes them to the listeners. If
-// another goroutine is delivering, it picks up the new changes.
+// deliver logs the queued changes and passes them to the listeners,
+// unless another goroutine is doing so: it picks up the new changes.
 func (c *Checker) deliver() {
 	c.qmu.Lock()
 	if c.delivering {

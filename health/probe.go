@@ -5,22 +5,21 @@ import (
 	"strings"
 )
 
-// Probe names the questions an orchestrator asks a process. A Check
-// belongs to one or more probes; combine them with |, as in
-// Liveness|Readiness.
+// Probe names a question an orchestrator asks a process. Combine probes
+// with |, as in Liveness|Readiness.
 type Probe uint8
 
 // The probes, as Kubernetes names them.
 const (
-	// Liveness asks "is the process stuck beyond repair?". A failing
-	// liveness probe gets the process restarted, so liveness checks
-	// should test the process itself, never a shared dependency.
+	// Liveness asks "is the process stuck beyond repair?". A failure gets
+	// the process restarted, so its checks test the process itself, never
+	// a shared dependency. A check with no result yet passes it.
 	Liveness Probe = 1 << iota
 	// Readiness asks "should this process receive traffic now?".
 	// Dependencies such as a database belong here.
 	Readiness
-	// Startup asks "has the process finished starting?". It passes once
-	// every critical startup check has passed once, and stays passed.
+	// Startup asks "has the process finished starting?". A check passes
+	// it for good once it has passed once.
 	Startup
 )
 
@@ -66,18 +65,11 @@ func endpointProbe(name string) (Probe, bool) {
 // IETF draft "Health Check Response Format for HTTP APIs".
 type Status string
 
-// The statuses. Pass and warn are served as 200 OK, fail as 503 Service
-// Unavailable.
+// The statuses: pass and warn are served as 200 OK, fail as 503.
 const (
-	// StatusPass means healthy.
-	StatusPass Status = "pass"
-	// StatusWarn means healthy with a concern: a non-critical check is
-	// failing.
-	StatusWarn Status = "warn"
-	// StatusFail means unhealthy: a critical check is failing, a
-	// readiness check has no passing result yet, or the process is
-	// draining.
-	StatusFail Status = "fail"
+	StatusPass Status = "pass" // healthy
+	StatusWarn Status = "warn" // healthy, but a non-critical check fails
+	StatusFail Status = "fail" // a critical check fails, has no result yet, or draining
 )
 
 // worse returns the worse of two statuses.

@@ -7,49 +7,42 @@ import (
 	"time"
 )
 
-// Report is the answer to one probe: its overall status and the checks
-// that decided it.
+// Report is the answer to one probe: its overall status and the checks,
+// in the order they were added. Draining is true for a readiness report
+// after Checker.Drain, whose status is then fail.
 type Report struct {
-	Probe  Probe
-	Status Status
-	// Draining is true for a readiness report after Checker.Drain; the
-	// status is then fail whatever the checks say.
+	Probe    Probe
+	Status   Status
 	Draining bool
-	// Checks are the probe's checks in the order they were added.
-	Checks []CheckResult
+	Checks   []CheckResult
 }
 
 // CheckResult is one check's part in a Report.
 type CheckResult struct {
 	Name     string
 	Critical bool
-	// Status is the check's status for the report's probe: a check with
-	// no result yet counts as passing for liveness and as failing for
-	// readiness and startup; a check that has passed once passes startup
-	// for good.
+	// Status is the check's status for the report's probe.
 	Status Status
 	// Err is the last run's error, nil if it passed. It can be non-nil
 	// while Status is pass, when fewer than FailureThreshold consecutive
 	// runs have failed.
 	Err error
-	// Reason is what a response shows for a check that is not passing
+	// Reason is what a response shows of a check that is not passing
 	// when error details are hidden: "check failed", or the package's
 	// own explanation such as "timed out after 1s" or "no result yet".
-	// It is empty when Status is pass.
 	Reason string
-	// Duration is how long the last run took.
-	Duration time.Duration
-	// Time is when the last run ended; zero before the first.
-	Time time.Time
-	// ConsecutiveFailures counts the failed runs since the last pass.
+	// Duration is how long the last run took and Time when it ended
+	// (zero before the first); ConsecutiveFailures counts the failed runs
+	// since the last pass.
+	Duration            time.Duration
+	Time                time.Time
 	ConsecutiveFailures int
 }
 
-// Report runs the checks of probe p whose results have expired, waits for
-// them (each is bounded by its timeout, and the wait by ctx) and reports
-// the result, as the handler would answer. p must be exactly one of
-// Liveness, Readiness and Startup. If ctx ends first, Report returns what
-// had been recorded by then with an error that matches ctx's.
+// Report answers probe p as the handler would: it runs the checks whose
+// results have expired and waits for them. p must be one of Liveness,
+// Readiness and Startup. If ctx ends first, Report returns what had been
+// recorded by then with an error that matches ctx's.
 func (c *Checker) Report(ctx context.Context, p Probe) (Report, error) {
 	if p != Liveness && p != Readiness && p != Startup {
 		return Report{}, fmt.Errorf("health: report: probe %v is not one of liveness, readiness, startup", p)
@@ -58,8 +51,6 @@ func (c *Checker) Report(ctx context.Context, p Probe) (Report, error) {
 	c.await(ctx, checks, p)
 	rep := c.report(checks, p)
 	if ctx.Err() != nil {
-		// The wait was cut short: the report holds what was recorded by
-		// then, which is not an answer about the checks still running.
 		return rep, fmt.Errorf("health: report %v: stopped waiting for the checks: %w", p, context.Cause(ctx))
 	}
 	return rep, nil
@@ -79,8 +70,7 @@ func (c *Checker) selectChecks(p Probe, only string, exclude []string) []*check 
 }
 
 // await starts the runs that an answer for probe p needs and waits for
-// them, or for ctx to end. The runs proceed concurrently, so waiting for
-// each in turn takes as long as the slowest.
+// them, which run concurrently, or for ctx to end.
 func (c *Checker) await(ctx context.Context, checks []*check, p Probe) {
 	var waits []*flight
 	for _, k := range checks {

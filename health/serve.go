@@ -12,12 +12,10 @@ import (
 )
 
 // Defaults used where ServeOptions leaves a field zero. Together they stay
-// within the 30 s Kubernetes gives a pod between SIGTERM and SIGKILL
-// (terminationGracePeriodSeconds).
+// within the 30 s Kubernetes gives a pod between SIGTERM and SIGKILL.
 const (
 	// DefaultDrainDelay is how long Serve keeps serving after Drain, so
-	// load balancers and endpoint controllers stop routing to the process
-	// before its listener closes.
+	// load balancers stop routing to the process before it stops.
 	DefaultDrainDelay = 5 * time.Second
 	// DefaultShutdownTimeout is how long Serve lets requests in flight
 	// finish before closing their connections.
@@ -53,13 +51,11 @@ func ListenAndServe(ctx context.Context, srv *http.Server, c *Checker, opts *Ser
 	return Serve(ctx, srv, ln, c, opts)
 }
 
-// Serve runs srv on ln until ctx ends, then shuts down gracefully: it
-// calls c.Drain so readiness fails while liveness stays green, keeps
-// serving for the drain delay so load balancers notice, and calls
-// srv.Shutdown with the shutdown timeout, closing the connections still
-// open after it. It returns nil after a clean shutdown, and an error if
-// the server fails or the shutdown runs out of time. c may be nil, for the
-// graceful shutdown alone. Serve closes ln.
+// Serve runs srv on ln until ctx ends, then calls c.Drain (c may be nil),
+// keeps serving for the drain delay and calls srv.Shutdown with the
+// shutdown timeout, closing the connections still open after it. It
+// returns nil after a clean shutdown, and an error if the server fails or
+// the shutdown runs out of time. Serve closes ln.
 //
 // Serve installs no signal handler: stop it on SIGTERM with a context
 // from signal.NotifyContext, and call that context's stop function once
@@ -91,7 +87,6 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, c *Checker, o
 		return serveErr(err)
 	case <-ctx.Done():
 	}
-	// ctx is over; the shutdown still needs a context for its logs.
 	bg := context.WithoutCancel(ctx)
 	logger.LogAttrs(bg, slog.LevelInfo, "health: shutting down",
 		slog.String("reason", context.Cause(ctx).Error()), slog.String("addr", ln.Addr().String()),
