@@ -23,14 +23,15 @@ const (
 )
 
 // ServeOptions configures Serve and ListenAndServe. A zero field means its
-// default, and a nil *ServeOptions means a zero ServeOptions.
+// default, and a nil *ServeOptions means a zero ServeOptions. A negative
+// duration is an error.
 type ServeOptions struct {
 	// DrainDelay is how long to keep serving after Checker.Drain before
-	// the listener closes. Zero or negative means DefaultDrainDelay.
+	// the listener closes. Zero means DefaultDrainDelay.
 	DrainDelay time.Duration
 
 	// ShutdownTimeout bounds http.Server.Shutdown; connections still busy
-	// after it are closed. Zero or negative means DefaultShutdownTimeout.
+	// after it are closed. Zero means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
 
 	// Logger receives the shutdown's progress. Nil means slog.Default().
@@ -62,22 +63,25 @@ func ListenAndServe(ctx context.Context, srv *http.Server, c *Checker, opts *Ser
 // the context ends (context.AfterFunc(ctx, stop)), so that a second signal
 // ends the process at once.
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener, c *Checker, opts *ServeOptions) error {
-	if srv == nil || ln == nil {
-		if ln != nil {
-			_ = ln.Close()
-		}
-		return errors.New("health: serve: nil *http.Server or net.Listener")
-	}
 	var o ServeOptions
 	if opts != nil {
 		o = *opts
 	}
-	if o.DrainDelay <= 0 {
-		o.DrainDelay = DefaultDrainDelay
+	var bad error
+	switch {
+	case srv == nil || ln == nil:
+		bad = errors.New("health: serve: nil *http.Server or net.Listener")
+	case o.DrainDelay < 0 || o.ShutdownTimeout < 0:
+		bad = fmt.Errorf("health: serve: negative DrainDelay %v or ShutdownTimeout %v; zero means the default", o.DrainDelay, o.ShutdownTimeout)
 	}
-	if o.ShutdownTimeout <= 0 {
-		o.ShutdownTimeout = DefaultShutdownTimeout
+	if bad != nil {
+		if ln != nil {
+			_ = ln.Close()
+		}
+		return bad
 	}
+	o.DrainDelay = cmp.Or(o.DrainDelay, DefaultDrainDelay)
+	o.ShutdownTimeout = cmp.Or(o.ShutdownTimeout, DefaultShutdownTimeout)
 	logger := cmp.Or(o.Logger, slog.Default())
 
 	served := make(chan error, 1)

@@ -186,6 +186,17 @@ func TestServeRejectsNil(t *testing.T) {
 	if err := ListenAndServe(context.Background(), nil, nil, nil); err == nil {
 		t.Error("ListenAndServe(nil server) = nil")
 	}
+	ln, err = net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Serve(context.Background(), &http.Server{}, ln, nil, &ServeOptions{DrainDelay: -1})
+	if err == nil || !strings.Contains(err.Error(), "negative DrainDelay -1ns") {
+		t.Errorf("Serve with DrainDelay -1 = %v, want an error naming it", err)
+	}
+	if _, err := ln.Accept(); err == nil {
+		t.Error("Serve left the listener open")
+	}
 }
 
 func TestListenAndServe(t *testing.T) {
