@@ -166,7 +166,6 @@ func newCheck(c *Checker, ch Check) *check {
 // check's result has expired, or nil if the recorded result will do.
 // force starts a run whatever the result's age (the background loop).
 func (k *check) start(p Probe, force bool) *flight {
-	defer k.c.deliver() // after the unlock below: a skipped run may queue a change
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := time.Now()
@@ -254,12 +253,10 @@ func (k *check) settle(f *flight, o outcome, fromRun bool) {
 	k.record(o, time.Now())
 	k.mu.Unlock()
 	close(f.done)
-	k.c.deliver()
 }
 
-// record stores a result, works out the check's status and queues a
-// change if it moved. The caller holds k.mu and calls deliver after
-// unlocking.
+// record stores a result and works out the check's status. The caller
+// holds k.mu, so a check's status changes are logged in order.
 func (k *check) record(o outcome, now time.Time) {
 	s := &k.state
 	prev := s.status
@@ -279,16 +276,26 @@ func (k *check) record(o outcome, now time.Time) {
 		}
 	}
 	k.c.metrics.record(k, o, s.status)
-	if s.status != prev {
-		ch := Change{Check: k.name, Critical: k.critical, From: prev, To: s.status, Time: now}
-		if s.status != StatusPass {
-			ch.Err = o.err
-		}
-		k.c.enqueue(ch)
-	} else if o.err != nil {
-		k.c.opts.Logger.DebugContext(context.Background(), "health: check failed",
-			"check", k.name, "consecutive_failures", s.fails, "error", o.err)
+	level, msg := slog.LevelDebug, "health: check failed"
+	switch {
+	case s.status == prev && o.err == nil:
+		return
+	case s.status == prev:
+	case s.status == StatusPass:
+		level, msg = slog.LevelInfo, "health: check passing"
+	case s.status == StatusWarn:
+		level, msg = slog.LevelWarn, "health: non-critical check failing"
+	default:
+		level, msg = slog.LevelError, "health: critical check failing"
 	}
+	attrs := []slog.Attr{slog.String("check", k.name)}
+	if s.status != prev {
+		attrs = append(attrs, slog.String("from", cmp.Or(string(prev), "none")))
+	}
+	if o.err != nil {
+		attrs = append(attrs, slog.Any("error", o.err), slog.Int("consecutive_failures", s.fails))
+	}
+	k.c.opts.Logger.LogAttrs(context.Background(), level, msg, attrs...)
 }
 
 func (k *check) failStatus() Status {

@@ -47,8 +47,9 @@
 //
 // # Status changes and metrics
 //
-// A status change is logged once and passed to the functions registered
-// with Subscribe. Metrics go to OpenTelemetry.
+// A check's status change is logged once, in order, and the gauge
+// health.check.status and the histogram health.check.duration go to
+// OpenTelemetry.
 //
 // # Shutdown
 //

@@ -189,21 +189,6 @@ func ExampleChecker_Report() {
 	// readiness: fail (not passed yet (1 of 3 failures); 1 failure)
 }
 
-func ExampleChecker_Subscribe() {
-	c := health.New(&health.Options{Logger: quiet})
-	defer c.Close()
-	changed := make(chan health.Change, 1)
-	stop := c.Subscribe(func(ch health.Change) { changed <- ch })
-	defer stop()
-
-	_ = c.Add(health.Check{Name: "db", Func: health.Ping(fakeDB{err: errors.New("refused")}), Critical: true})
-	_, _ = c.Report(context.Background(), health.Readiness)
-
-	ch := <-changed
-	fmt.Printf("%s: %q -> %s: %v\n", ch.Check, ch.From, ch.To, ch.Err)
-	// Output: db: "" -> fail: health: ping: refused
-}
-
 func ExampleChecker_Close() {
 	c := health.New(&health.Options{Logger: quiet})
 	ran := make(chan struct{}, 1)

@@ -276,7 +276,6 @@ func TestDetailsHiddenByDefault(t *testing.T) {
 		c, logs := newTestChecker(t, &Options{
 			ShowDetails: func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" },
 		})
-		changes := changesOf(t, c)
 		mustAdd(t, c, Check{Name: "db", Critical: true, Func: fail(secret + "\nsecond line")})
 		h := c.Handler()
 
@@ -286,7 +285,6 @@ func TestDetailsHiddenByDefault(t *testing.T) {
 				t.Errorf("unauthorised response shows the error: %s", rec.Body)
 			}
 		}
-		next(t, changes) // the change is logged before listeners hear of it
 		if !strings.Contains(logs.String(), "hunter2") {
 			t.Errorf("the error was not logged in full:\n%s", logs)
 		}

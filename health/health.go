@@ -73,21 +73,14 @@ type Checker struct {
 	threshold int
 	metrics   instruments
 
-	mu        sync.Mutex // guards closed and listeners; serialises Add
-	closed    bool
-	listeners []*listener
-	stop      chan struct{}
-	wg        sync.WaitGroup
+	mu     sync.Mutex // guards closed; serialises Add
+	closed bool
+	stop   chan struct{}
+	wg     sync.WaitGroup
 
 	checks   atomic.Pointer[[]*check] // replaced, never modified
 	draining atomic.Bool
 
-	// Changes are queued under the lock of the check that changed, so in
-	// the order they happened, and delivered by one goroutine at a time,
-	// so listeners see that order with no lock held.
-	qmu        sync.Mutex
-	queue      []Change
-	delivering bool
 }
 
 // New returns a Checker with no checks.
@@ -165,99 +158,3 @@ func (c *Checker) Drain() {
 
 // Draining reports whether Drain has been called.
 func (c *Checker) Draining() bool { return c.draining.Load() }
-
-// Change describes a check turning from one status to another; From is
-// empty for its first status. Err is the error of the run that caused it,
-// nil when To is StatusPass, and Time is when that run ended.
-type Change struct {
-	Check    string
-	Critical bool
-	From, To Status
-	Err      error
-	Time     time.Time
-}
-
-type listener struct{ fn func(Change) }
-
-// Subscribe registers fn to be called with every status change of every
-// check, one at a time and in the order they happened, and returns a
-// function that unregisters it. fn must not block for long: other changes
-// wait for it. A panic in fn is logged. Each change is also logged once.
-func (c *Checker) Subscribe(fn func(Change)) (unsubscribe func()) {
-	if fn == nil {
-		return func() {}
-	}
-	l := &listener{fn: fn}
-	c.mu.Lock()
-	c.listeners = append(c.listeners, l)
-	c.mu.Unlock()
-	return func() {
-		c.mu.Lock()
-		c.listeners = slices.DeleteFunc(c.listeners, func(x *listener) bool { return x == l })
-		c.mu.Unlock()
-	}
-}
-
-// enqueue queues a change; the caller holds the lock of the check.
-func (c *Checker) enqueue(ch Change) {
-	c.qmu.Lock()
-	c.queue = append(c.queue, ch)
-	c.qmu.Unlock()
-}
-
-// deliver logs the queued changes and passes them to the listeners,
-// unless another goroutine is doing so: it picks up the new changes.
-func (c *Checker) deliver() {
-	c.qmu.Lock()
-	if c.delivering {
-		c.qmu.Unlock()
-		return
-	}
-	c.delivering = true
-	for len(c.queue) > 0 {
-		batch := c.queue
-		c.queue = nil
-		c.qmu.Unlock()
-		for _, ch := range batch {
-			c.logChange(ch)
-			c.mu.Lock()
-			ls := slices.Clone(c.listeners)
-			c.mu.Unlock()
-			for _, l := range ls {
-				c.notify(l, ch)
-			}
-		}
-		c.qmu.Lock()
-	}
-	c.delivering = false
-	c.qmu.Unlock()
-}
-
-func (c *Checker) notify(l *listener, ch Change) {
-	defer func() {
-		if v := recover(); v != nil {
-			c.opts.Logger.ErrorContext(context.Background(), "health: status change listener panicked",
-				"check", ch.Check, "panic", fmt.Sprint(v))
-		}
-	}()
-	l.fn(ch)
-}
-
-func (c *Checker) logChange(ch Change) {
-	from := string(ch.From)
-	if from == "" {
-		from = "none"
-	}
-	level, msg := slog.LevelError, "health: critical check failing"
-	switch ch.To {
-	case StatusPass:
-		level, msg = slog.LevelInfo, "health: check passing"
-	case StatusWarn:
-		level, msg = slog.LevelWarn, "health: non-critical check failing"
-	}
-	attrs := []slog.Attr{slog.String("check", ch.Check), slog.String("from", from)}
-	if ch.Err != nil {
-		attrs = append(attrs, slog.Any("error", ch.Err))
-	}
-	c.opts.Logger.LogAttrs(context.Background(), level, msg, attrs...)
-}

@@ -81,10 +81,3 @@ func hang(t testing.TB, calls *atomic.Int64) func(context.Context) error {
 		return nil
 	}
 }
-
-// changesOf subscribes to c's changes for the rest of the test.
-func changesOf(t testing.TB, c *Checker) <-chan Change {
-	ch := make(chan Change, 100)
-	t.Cleanup(c.Subscribe(func(x Change) { ch <- x }))
-	return ch
-}
