@@ -80,7 +80,6 @@ type Checker struct {
 
 	checks   atomic.Pointer[[]*check] // replaced, never modified
 	draining atomic.Bool
-
 }
 
 // New returns a Checker with no checks.

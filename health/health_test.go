@@ -3,8 +3,8 @@ package health
 import (
 	"errors"
 	"log/slog"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
