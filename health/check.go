@@ -90,17 +90,11 @@ func (ch *Check) validate() error {
 	return nil
 }
 
-// check is a registered Check with its state.
+// check is a registered Check, its defaults filled in, with its state.
 type check struct {
-	c         *Checker
-	name      string
-	fn        func(context.Context) error
-	timeout   time.Duration
-	critical  bool
-	probes    Probe
-	interval  time.Duration
-	threshold int
-	attrs     metric.MeasurementOption
+	Check
+	c     *Checker
+	attrs metric.MeasurementOption
 
 	mu     sync.Mutex
 	flight *flight // the run whose result is awaited, if any
@@ -146,20 +140,13 @@ func failure(reason string, cause error) outcome {
 }
 
 func newCheck(c *Checker, ch Check) *check {
-	return &check{
-		c:         c,
-		name:      ch.Name,
-		fn:        ch.Func,
-		timeout:   cmp.Or(ch.Timeout, c.opts.Timeout),
-		critical:  ch.Critical,
-		probes:    cmp.Or(ch.Probes, Readiness),
-		interval:  ch.Interval,
-		threshold: cmp.Or(ch.FailureThreshold, c.threshold),
-		attrs: metric.WithAttributeSet(attribute.NewSet(
-			attribute.String("health.check.name", ch.Name),
-			attribute.Bool("health.check.critical", ch.Critical),
-		)),
-	}
+	ch.Timeout = cmp.Or(ch.Timeout, c.opts.Timeout)
+	ch.Probes = cmp.Or(ch.Probes, Readiness)
+	ch.FailureThreshold = cmp.Or(ch.FailureThreshold, c.threshold)
+	return &check{Check: ch, c: c, attrs: metric.WithAttributeSet(attribute.NewSet(
+		attribute.String("health.check.name", ch.Name),
+		attribute.Bool("health.check.critical", ch.Critical),
+	))}
 }
 
 // start returns the run a probe for p must wait for, starting one if the
@@ -171,7 +158,7 @@ func (k *check) start(p Probe, force bool) *flight {
 	now := time.Now()
 	switch {
 	case force:
-	case k.interval > 0, p == Startup && k.state.everPassed, now.Before(k.state.expires):
+	case k.Interval > 0, p == Startup && k.state.everPassed, now.Before(k.state.expires):
 		return nil
 	}
 	if k.flight != nil {
@@ -181,7 +168,7 @@ func (k *check) start(p Probe, force bool) *flight {
 		// The last run timed out and is still inside Func. Starting
 		// another could pile up goroutines behind a hung dependency, so
 		// this attempt fails without running.
-		o := failure(fmt.Sprintf("previous run still running after its %v timeout", k.timeout), context.DeadlineExceeded)
+		o := failure(fmt.Sprintf("previous run still running after its %v timeout", k.Timeout), context.DeadlineExceeded)
 		o.skipped = true
 		k.record(o, now)
 		return nil
@@ -189,12 +176,12 @@ func (k *check) start(p Probe, force bool) *flight {
 	f := &flight{done: make(chan struct{})}
 	k.flight = f
 	k.running = true
-	ctx, cancel := context.WithTimeout(context.Background(), k.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), k.Timeout)
 	// The timer, not the run, guarantees an answer by the deadline: a
 	// Func that ignores ctx cannot hold waiters past it.
-	f.timer = time.AfterFunc(k.timeout, func() {
-		o := failure(fmt.Sprintf("timed out after %v", k.timeout), context.DeadlineExceeded)
-		o.dur = k.timeout
+	f.timer = time.AfterFunc(k.Timeout, func() {
+		o := failure(fmt.Sprintf("timed out after %v", k.Timeout), context.DeadlineExceeded)
+		o.dur = k.Timeout
 		k.settle(f, o, false)
 	})
 	go k.run(ctx, cancel, f)
@@ -210,7 +197,7 @@ func (k *check) run(ctx context.Context, cancel context.CancelFunc, f *flight) {
 		var o outcome
 		switch {
 		case returned && err != nil && ctx.Err() != nil:
-			o = failure(fmt.Sprintf("timed out after %v", k.timeout), err)
+			o = failure(fmt.Sprintf("timed out after %v", k.Timeout), err)
 		case returned:
 			o.err = err
 		default:
@@ -218,7 +205,7 @@ func (k *check) run(ctx context.Context, cancel context.CancelFunc, f *flight) {
 			// must be to stop a panic.
 			if v := recover(); v != nil {
 				k.c.opts.Logger.ErrorContext(ctx, "health: check panicked",
-					"check", k.name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					"check", k.Name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				o.err = fmt.Errorf("check panicked: %v", v)
 			} else {
 				o.err = errors.New("check called runtime.Goexit")
@@ -229,7 +216,7 @@ func (k *check) run(ctx context.Context, cancel context.CancelFunc, f *flight) {
 		f.timer.Stop()
 		k.settle(f, o, true)
 	}()
-	err = k.fn(ctx)
+	err = k.Func(ctx)
 	returned = true
 }
 
@@ -244,7 +231,7 @@ func (k *check) settle(f *flight, o outcome, fromRun bool) {
 		k.mu.Unlock()
 		if fromRun {
 			k.c.opts.Logger.LogAttrs(context.Background(), slog.LevelDebug, "health: check returned after its timeout",
-				slog.String("check", k.name), slog.Duration("duration", o.dur), slog.Any("error", o.err))
+				slog.String("check", k.Name), slog.Duration("duration", o.dur), slog.Any("error", o.err))
 		}
 		return
 	}
@@ -271,7 +258,7 @@ func (k *check) record(o outcome, now time.Time) {
 		s.fails++
 		// Below the threshold the status stays as it was: pass after a
 		// pass, pending before the first.
-		if s.fails >= k.threshold {
+		if s.fails >= k.FailureThreshold {
 			s.status = k.failStatus()
 		}
 	}
@@ -288,7 +275,7 @@ func (k *check) record(o outcome, now time.Time) {
 	default:
 		level, msg = slog.LevelError, "health: critical check failing"
 	}
-	attrs := []slog.Attr{slog.String("check", k.name)}
+	attrs := []slog.Attr{slog.String("check", k.Name)}
 	if s.status != prev {
 		attrs = append(attrs, slog.String("from", cmp.Or(string(prev), "none")))
 	}
@@ -299,7 +286,7 @@ func (k *check) record(o outcome, now time.Time) {
 }
 
 func (k *check) failStatus() Status {
-	if k.critical {
+	if k.Critical {
 		return StatusFail
 	}
 	return StatusWarn
@@ -307,7 +294,7 @@ func (k *check) failStatus() Status {
 
 // loop runs the check every interval until stop is closed.
 func (k *check) loop(stop <-chan struct{}) {
-	t := time.NewTicker(k.interval)
+	t := time.NewTicker(k.Interval)
 	defer t.Stop()
 	for {
 		k.start(0, true)
@@ -325,8 +312,8 @@ func (k *check) result(p Probe) CheckResult {
 	s := k.state
 	k.mu.Unlock()
 	r := CheckResult{
-		Name:                k.name,
-		Critical:            k.critical,
+		Name:                k.Name,
+		Critical:            k.Critical,
 		Status:              s.status,
 		Err:                 s.err,
 		Reason:              s.reason,
@@ -347,7 +334,7 @@ func (k *check) result(p Probe) CheckResult {
 		r.Status = k.failStatus()
 		r.Reason = "no result yet"
 		if !s.at.IsZero() {
-			r.Reason = fmt.Sprintf("not passed yet (%d of %d failures)", s.fails, k.threshold)
+			r.Reason = fmt.Sprintf("not passed yet (%d of %d failures)", s.fails, k.FailureThreshold)
 		}
 	}
 	if r.Status == StatusPass {

@@ -64,8 +64,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(exclude) > 0 {
 		for _, k := range c.selectChecks(p, "", nil) {
-			if slices.Contains(exclude, k.name) {
-				v.excluded = append(v.excluded, k.name)
+			if slices.Contains(exclude, k.Name) {
+				v.excluded = append(v.excluded, k.Name)
 			}
 		}
 		for _, n := range exclude {
@@ -98,19 +98,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // route splits a request path, ".../readyz" or ".../readyz/db", into the
 // endpoint and the check name.
 func route(path string) (ep, name string, ok bool) {
-	path = strings.TrimSuffix(path, "/")
-	i := strings.LastIndexByte(path, '/')
-	last := path[i+1:]
-	if _, ok := endpointProbe(last); ok {
-		return last, "", true
+	parts := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	ep = parts[len(parts)-1]
+	if _, ok := endpointProbe(ep); ok {
+		return ep, "", true
 	}
-	if i < 0 || last == "" {
-		return "", "", false
-	}
-	parent := path[:i]
-	parent = parent[strings.LastIndexByte(parent, '/')+1:]
-	if _, ok := endpointProbe(parent); ok {
-		return parent, last, true
+	if n := len(parts); n >= 2 && ep != "" {
+		if _, ok := endpointProbe(parts[n-2]); ok {
+			return parts[n-2], ep, true
+		}
 	}
 	return "", "", false
 }

@@ -1,8 +1,8 @@
 package health
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -88,23 +88,15 @@ func New(opts *Options) *Checker {
 	if opts != nil {
 		c.opts = *opts
 	}
-	if c.opts.Timeout <= 0 {
-		c.opts.Timeout = DefaultTimeout
-	}
-	if c.opts.CacheTTL <= 0 {
-		c.opts.CacheTTL = DefaultCacheTTL
-	}
+	// Negative values count as zero: the default.
+	c.opts.Timeout = cmp.Or(max(c.opts.Timeout, 0), DefaultTimeout)
+	c.opts.CacheTTL = cmp.Or(max(c.opts.CacheTTL, 0), DefaultCacheTTL)
 	c.threshold = max(c.opts.FailureThreshold, 1)
-	if c.opts.Logger == nil {
-		c.opts.Logger = slog.Default()
-	}
+	c.opts.Logger = cmp.Or(c.opts.Logger, slog.Default())
 	c.metrics = newInstruments(c.opts.MeterProvider, c.opts.Logger)
 	c.checks.Store(&[]*check{})
 	return c
 }
-
-// errClosed is returned by Add after Close.
-var errClosed = errors.New("checker closed")
 
 // Add registers a check, which may be done while the handler serves. It
 // returns an error, and registers nothing, if the check is not valid, its
@@ -116,18 +108,18 @@ func (c *Checker) Add(ch Check) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return fmt.Errorf("health: add check %q: %w", ch.Name, errClosed)
+		return fmt.Errorf("health: add check %q: checker closed", ch.Name)
 	}
 	old := *c.checks.Load()
 	for _, k := range old {
-		if k.name == ch.Name {
+		if k.Name == ch.Name {
 			return fmt.Errorf("health: add check %q: name already registered", ch.Name)
 		}
 	}
 	k := newCheck(c, ch)
 	next := append(slices.Clip(old), k)
 	c.checks.Store(&next)
-	if k.interval > 0 {
+	if k.Interval > 0 {
 		c.wg.Go(func() { k.loop(c.stop) })
 	}
 	return nil

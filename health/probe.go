@@ -36,12 +36,9 @@ func (p Probe) String() string {
 		return fmt.Sprintf("Probe(%#x)", uint8(p))
 	}
 	var names []string
-	for _, n := range []struct {
-		p    Probe
-		name string
-	}{{Liveness, "liveness"}, {Readiness, "readiness"}, {Startup, "startup"}} {
-		if p&n.p != 0 {
-			names = append(names, n.name)
+	for i, name := range []string{"liveness", "readiness", "startup"} {
+		if p&(1<<i) != 0 {
+			names = append(names, name)
 		}
 	}
 	return strings.Join(names, "|")

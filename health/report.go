@@ -62,7 +62,7 @@ func (c *Checker) selectChecks(p Probe, only string, exclude []string) []*check 
 	all := *c.checks.Load()
 	out := make([]*check, 0, len(all))
 	for _, k := range all {
-		if k.probes&p != 0 && (only == "" || k.name == only) && !slices.Contains(exclude, k.name) {
+		if k.Probes&p != 0 && (only == "" || k.Name == only) && !slices.Contains(exclude, k.Name) {
 			out = append(out, k)
 		}
 	}

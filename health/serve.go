@@ -67,18 +67,14 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, c *Checker, o
 	if opts != nil {
 		o = *opts
 	}
-	var bad error
-	switch {
-	case srv == nil || ln == nil:
-		bad = errors.New("health: serve: nil *http.Server or net.Listener")
-	case o.DrainDelay < 0 || o.ShutdownTimeout < 0:
-		bad = fmt.Errorf("health: serve: negative DrainDelay %v or ShutdownTimeout %v; zero means the default", o.DrainDelay, o.ShutdownTimeout)
-	}
-	if bad != nil {
+	if srv == nil || ln == nil || o.DrainDelay < 0 || o.ShutdownTimeout < 0 {
 		if ln != nil {
 			_ = ln.Close()
 		}
-		return bad
+		if srv == nil || ln == nil {
+			return errors.New("health: serve: nil *http.Server or net.Listener")
+		}
+		return fmt.Errorf("health: serve: negative DrainDelay %v or ShutdownTimeout %v; zero means the default", o.DrainDelay, o.ShutdownTimeout)
 	}
 	o.DrainDelay = cmp.Or(o.DrainDelay, DefaultDrainDelay)
 	o.ShutdownTimeout = cmp.Or(o.ShutdownTimeout, DefaultShutdownTimeout)
