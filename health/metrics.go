@@ -10,16 +10,12 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 )
 
-// Instrument names, as exported to OpenTelemetry.
+// Instrument names, as exported to OpenTelemetry. The status gauge is
+// recorded after every run: 1 while the check's status is pass (it follows
+// FailureThreshold, as probes do), 0 otherwise.
 const (
-	meterName = "github.com/hardenkit/harden/health"
-
-	// metricStatus is a gauge recorded after every run: 1 while the
-	// check's status is pass, 0 while it is warn or fail or has not
-	// passed yet. It follows FailureThreshold, as probes do.
-	metricStatus = "health.check.status"
-	// metricDuration is a histogram of run durations in seconds,
-	// attributed with the run's result.
+	meterName      = "github.com/hardenkit/harden/health"
+	metricStatus   = "health.check.status"
 	metricDuration = "health.check.duration"
 )
 
