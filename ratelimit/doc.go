@@ -16,7 +16,7 @@
 // # Stores
 //
 // The default MemoryStore serves one replica; it is bounded (DefaultMaxKeys
-// keys, about 40 bytes each whatever their length), so a flood of spoofed
+// keys, about 50 bytes each whatever their length), so a flood of spoofed
 // clients cannot grow it. The nested module
 // github.com/hardenkit/harden/ratelimit/redisstore keeps the state in Redis,
 // so that all replicas share one limit. When a store fails, the Limiter logs

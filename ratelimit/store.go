@@ -20,7 +20,7 @@ type Store interface {
 }
 
 // DefaultMaxKeys is the number of keys a MemoryStore keeps when
-// NewMemoryStore is given 0: about 4 MB.
+// NewMemoryStore is given 0: about 5 MB.
 const DefaultMaxKeys = 100_000
 
 // shards spreads keys over separate locks, so that concurrent requests for
@@ -36,7 +36,7 @@ const sample = 8
 //
 // It keeps one 8-byte time per key, indexed by a 64-bit hash of the name
 // and key (with a random seed, so clients cannot choose collisions), and
-// never more than its maximum number of keys: about 40 bytes each, however
+// never more than its maximum number of keys: about 50 bytes each, however
 // long the keys are. A key whose state has run out (its whole burst is back)
 // is expired and equal to a key never seen. When a new key finds its shard
 // full, the store deletes the expired keys among a few it samples, or else
@@ -44,14 +44,15 @@ const sample = 8
 // burst: a flood of new keys (spoofed clients) costs the keys that used the
 // least of their limit first.
 type MemoryStore struct {
-	seed     maphash.Seed
-	perShard int
-	shards   [shards]memShard
+	nameSeed, keySeed maphash.Seed
+	start             time.Time // times are kept as nanoseconds since start
+	perShard          int
+	shards            [shards]memShard
 }
 
 type memShard struct {
 	mu   sync.Mutex
-	tats map[uint64]int64 // hash of name and key → theoretical arrival time, Unix ns
+	tats map[uint64]int64 // hash of name and key → theoretical arrival time
 }
 
 // NewMemoryStore returns a MemoryStore that keeps at most maxKeys keys
@@ -60,7 +61,7 @@ func NewMemoryStore(maxKeys int) *MemoryStore {
 	if maxKeys <= 0 {
 		maxKeys = DefaultMaxKeys
 	}
-	s := &MemoryStore{seed: maphash.MakeSeed(), perShard: max(1, maxKeys/shards)}
+	s := &MemoryStore{nameSeed: maphash.MakeSeed(), keySeed: maphash.MakeSeed(), start: time.Now(), perShard: max(1, maxKeys/shards)}
 	for i := range s.shards {
 		s.shards[i].tats = make(map[uint64]int64)
 	}
@@ -69,14 +70,11 @@ func NewMemoryStore(maxKeys int) *MemoryStore {
 
 // Allow implements Store, at time.Now. It never fails.
 func (s *MemoryStore) Allow(_ context.Context, name, key string, limit Limit) (Decision, error) {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	h.WriteString(name)
-	h.WriteByte(0)
-	h.WriteString(key)
-	k := h.Sum64()
+	// Two hashes with two seeds cost half of one maphash.Hash over both.
+	k := maphash.String(s.nameSeed, name) ^ maphash.String(s.keySeed, key)
 	sh := &s.shards[k%shards]
-	now := time.Now().UnixNano()
+	// The monotonic clock alone: half the cost of time.Now, a third of a decision.
+	now := int64(time.Since(s.start)) + 1 // tat 0 means no state
 
 	sh.mu.Lock()
 	defer sh.mu.Unlock()

@@ -74,7 +74,7 @@ func TestMemoryStoreBound(t *testing.T) {
 	if n := s.Len(); n > bound {
 		t.Errorf("after a million keys the store holds %d, want at most %d", n, bound)
 	}
-	// 40 bytes a key is the documented figure; allow 100.
+	// 50 bytes a key is the documented figure; allow twice that.
 	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 100*bound {
 		t.Errorf("the heap grew by %d bytes, want at most %d", grew, 100*bound)
 	}

@@ -1,0 +1,75 @@
+package ratelimitbench
+
+import (
+	"context"
+	"strconv"
+	"testing"
+)
+
+// keys are the clients of the workload: 10,000 IPv4 addresses, each
+// asking in turn, under a limit none of them reaches.
+var keys = func() []string {
+	ks := make([]string, 10_000)
+	for i := range ks {
+		ks[i] = "10.0." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256)
+	}
+	return ks
+}()
+
+const limit = 1 << 30 // an hour: every decision is an allow
+
+// BenchmarkAllow measures one decision on the in-memory store, from one
+// goroutine, for 10,000 client addresses in turn under a limit none reaches.
+func BenchmarkAllow(b *testing.B) {
+	cs := memoryContenders(b, limit)
+	defer closeAll(cs)
+	for _, c := range cs {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				c.allow(ctx, keys[i%len(keys)])
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkAllowParallel measures the same decisions made from GOMAXPROCS
+// goroutines at once, as a server's handlers make them.
+func BenchmarkAllowParallel(b *testing.B) {
+	cs := memoryContenders(b, limit)
+	defer closeAll(cs)
+	for _, c := range cs {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				i := 0
+				for pb.Next() {
+					c.allow(ctx, keys[i%len(keys)])
+					i += 7
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkRedis measures one decision on the Redis test server (one
+// script call on a loopback connection) for the same addresses.
+func BenchmarkRedis(b *testing.B) {
+	cs := redisContenders(b, limit)
+	defer closeAll(cs)
+	for _, c := range cs {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				c.allow(ctx, keys[i%len(keys)])
+				i++
+			}
+		})
+	}
+}
