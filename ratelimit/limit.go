@@ -17,16 +17,13 @@ type Limit struct {
 	Burst  int
 }
 
-// PerSecond returns a Limit of n requests a second, all of them at once if
-// the key has been idle.
+// PerSecond returns a Limit of n requests a second.
 func PerSecond(n int) Limit { return Limit{Rate: n, Period: time.Second} }
 
-// PerMinute returns a Limit of n requests a minute, all of them at once if
-// the key has been idle.
+// PerMinute returns a Limit of n requests a minute.
 func PerMinute(n int) Limit { return Limit{Rate: n, Period: time.Minute} }
 
-// PerHour returns a Limit of n requests an hour, all of them at once if the
-// key has been idle.
+// PerHour returns a Limit of n requests an hour.
 func PerHour(n int) Limit { return Limit{Rate: n, Period: time.Hour} }
 
 // maxTolerance bounds Burst × interval, so that a key's state fits in a

@@ -7,8 +7,9 @@
 // Each decision is one Lua script: the GCRA step of the ratelimit package,
 // run atomically on the server with the server's clock (TIME), so that
 // replicas whose clocks disagree still agree on the limit. A key holds its
-// theoretical arrival time in microseconds and expires when its whole burst
-// is back.
+// theoretical arrival time in whole microseconds and expires when its whole
+// burst is back. It needs Redis 5 or later (or a server compatible with it),
+// whose scripts replicate their effects, so a script may read the clock.
 //
 // A decision takes at most Options.Timeout (50ms by default). When Redis is
 // down or slow, Allow returns an error in that time, and the Limiter logs it
@@ -64,7 +65,6 @@ func New(client redis.UniversalClient, opts *Options) *Store {
 // KEYS[1] is the key, ARGV[1] the emission interval and ARGV[2] the burst.
 // Times are written with %.0f: Lua's default number format would round them.
 var gcra = redis.NewScript(`
-redis.replicate_commands()
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local t = tonumber(ARGV[1])

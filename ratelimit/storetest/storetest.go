@@ -1,5 +1,7 @@
 // Package storetest holds a ratelimit.Store to the answers every store must
-// give, so that the memory store and a server-backed one behave alike.
+// give, so that the memory store and a server-backed one behave alike:
+//
+//	func TestConformance(t *testing.T) { storetest.Run(t, mystore.New(client)) }
 package storetest
 
 import (
