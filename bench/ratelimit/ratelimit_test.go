@@ -20,21 +20,7 @@ const limit = 1 << 30 // an hour: every decision is an allow
 
 // BenchmarkAllow measures one decision on the in-memory store, from one
 // goroutine, for 10,000 client addresses in turn under a limit none reaches.
-func BenchmarkAllow(b *testing.B) {
-	cs := memoryContenders(b, limit)
-	defer closeAll(cs)
-	for _, c := range cs {
-		b.Run(c.name, func(b *testing.B) {
-			ctx := context.Background()
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				c.allow(ctx, keys[i%len(keys)])
-				i++
-			}
-		})
-	}
-}
+func BenchmarkAllow(b *testing.B) { sequential(b, memoryContenders(b, limit)) }
 
 // BenchmarkAllowParallel measures the same decisions made from GOMAXPROCS
 // goroutines at once, as a server's handlers make them.
@@ -58,8 +44,10 @@ func BenchmarkAllowParallel(b *testing.B) {
 
 // BenchmarkRedis measures one decision on the Redis test server (one
 // script call on a loopback connection) for the same addresses.
-func BenchmarkRedis(b *testing.B) {
-	cs := redisContenders(b, limit)
+func BenchmarkRedis(b *testing.B) { sequential(b, redisContenders(b, limit)) }
+
+// sequential runs each contender on the keys in turn from one goroutine.
+func sequential(b *testing.B, cs []contender) {
 	defer closeAll(cs)
 	for _, c := range cs {
 		b.Run(c.name, func(b *testing.B) {
