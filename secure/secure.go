@@ -42,7 +42,7 @@ func Middleware(opts *Options) func(http.Handler) http.Handler {
 	var bad error
 	for _, o := range opts.TrustedOrigins {
 		if err := cop.AddTrustedOrigin(o); err != nil && bad == nil {
-			bad = fmt.Errorf("secure: trusted origin %q: %w", o, err)
+			bad = fmt.Errorf("secure: trusted origin: %w", err)
 			logger := opts.Logger
 			if logger == nil {
 				logger = slog.Default()

@@ -101,7 +101,7 @@ func TestBadTrustedOrigin(t *testing.T) {
 	if w := serve(h, http.MethodGet, "/", nil); w.Code != http.StatusInternalServerError {
 		t.Errorf("with a malformed trusted origin: %d, want 500", w.Code)
 	}
-	if !strings.Contains(logs.String(), `secure: trusted origin \"app.example.com/path\"`) {
+	if !strings.Contains(logs.String(), `secure: trusted origin: invalid origin \"app.example.com/path\"`) {
 		t.Errorf("logged %q, want the bad origin", logs.String())
 	}
 }
