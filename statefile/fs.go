@@ -12,36 +12,29 @@ import (
 	"strings"
 )
 
-// fsys is the seam through which a File changes the disk, so that tests can
-// make any single step fail the way a full disk or a failing device would.
+// fsys is the seam through which the file store changes the disk, so that
+// tests can make any single step fail the way a full disk or a failing
+// device would.
 type fsys interface {
 	OpenFile(name string, flag int, perm fs.FileMode) (file, error)
 	ReadFile(name string) ([]byte, error)
-	Stat(name string) (fs.FileInfo, error)
-	ReadDir(name string) ([]fs.DirEntry, error)
 	Rename(oldpath, newpath string) error
 	Link(oldpath, newpath string) error
 	Remove(name string) error
-	// SyncDir makes the directory entries of dir durable.
-	SyncDir(dir string) error
+	SyncDir(dir string) error // makes the directory entries of dir durable
 }
 
-// file is the part of *os.File a File uses.
+// file is the part of *os.File the file store writes through.
 type file interface {
-	io.Reader
 	io.Writer
 	Sync() error
 	Close() error
-	Truncate(size int64) error
 	Name() string
 }
 
 // osFS is the real file system.
 type osFS struct{}
 
-var _ fsys = osFS{}
-
-// OpenFile implements fsys with the os package.
 func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
 	f, err := os.OpenFile(name, flag, perm)
 	if err != nil {
@@ -49,27 +42,11 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
 	}
 	return f, nil
 }
-
-// ReadFile implements fsys with the os package.
 func (osFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
-
-// Stat implements fsys with the os package.
-func (osFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
-
-// ReadDir implements fsys with the os package.
-func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
-
-// Rename implements fsys with the os package.
 func (osFS) Rename(oldpath, newpath string) error { return renameFile(oldpath, newpath) }
-
-// Link implements fsys with the os package.
-func (osFS) Link(oldpath, newpath string) error { return os.Link(oldpath, newpath) }
-
-// Remove implements fsys with the os package.
-func (osFS) Remove(name string) error { return os.Remove(name) }
-
-// SyncDir implements fsys with the os package.
-func (osFS) SyncDir(dir string) error { return syncDir(dir) }
+func (osFS) Link(oldpath, newpath string) error   { return os.Link(oldpath, newpath) }
+func (osFS) Remove(name string) error             { return os.Remove(name) }
+func (osFS) SyncDir(dir string) error             { return syncDir(dir) }
 
 // tempMarker separates a target's name from the random suffix of its
 // temporary files: "state.json.tmp-0123456789abcdef".
@@ -150,26 +127,18 @@ func replaceFile(fsys fsys, target string, data []byte, perm fs.FileMode, before
 	return true, nil
 }
 
-// removeTemps removes temporary files left beside the targets by a process
-// that died mid-write. The caller holds the lock, so no one else is writing.
-func removeTemps(fsys fsys, dir string, targets ...string) (removed int, err error) {
-	entries, err := fsys.ReadDir(dir)
-	if err != nil {
-		return 0, err
-	}
-	var errs []error
+// removeTemps removes the temporary files left beside the targets by a
+// process that died mid-write. The caller holds the lock, so no one is
+// writing them; one that stays only takes space, so errors are ignored.
+func removeTemps(dir string, targets ...string) {
+	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		for _, t := range targets {
 			if isTempOf(e.Name(), t) {
-				if err := fsys.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-					errs = append(errs, err)
-				} else {
-					removed++
-				}
+				os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
 	}
-	return removed, errors.Join(errs...)
 }
 
 // unwrapPathError returns the cause inside a *fs.PathError, for messages
