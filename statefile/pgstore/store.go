@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -118,15 +119,16 @@ func (s *Store) Lock(ctx context.Context, h statefile.Holder) error {
 
 // holder reads the record of the session holding the lock. The record is
 // trusted only if that session still holds the lock: a record left by a
-// holder that died is not the current holder. The run is the one named by
-// the newest saved generation.
+// holder that died is not the current holder. The run is the running one
+// the newest saved generation names.
 func (s *Store) holder(ctx context.Context) (statefile.Holder, error) {
 	var (
 		h       statefile.Holder
 		runID   *string
 		current bool
 	)
-	err := s.pool.QueryRow(ctx, `SELECT h.pid, h.host, h.started, st.run->>'run_id',
+	err := s.pool.QueryRow(ctx, `SELECT h.pid, h.host, h.started,
+			CASE WHEN st.run->>'status' = 'running' THEN st.run->>'run_id' END,
 			EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
 				AND l.pid = h.backend_pid AND l.objsubid = 1
 				AND l.classid = $2::bigint::oid AND l.objid = $3::bigint::oid)
@@ -273,7 +275,7 @@ func (s *Store) Save(ctx context.Context, snap *statefile.Snapshot) error {
 	}
 	tag, err := s.conn.Exec(ctx, query, s.name, int64(snap.Generation), snap.SchemaVersion,
 		snap.SavedAt, run, string(snap.State))
-	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code[:2] == "22" {
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22") {
 		return s.errorf("save", fmt.Errorf("generation %d: the state cannot be stored as jsonb: %w", snap.Generation, err))
 	}
 	if err != nil {
@@ -363,7 +365,7 @@ func (s *Store) ReadRuns(ctx context.Context, n int) ([]statefile.Record, error)
 func (s *Store) usable(op string) error {
 	switch {
 	case s.closed:
-		return s.errorf(op, errors.New("store is closed"))
+		return s.errorf(op, fmt.Errorf("%w: the store is closed", statefile.ErrLockLost))
 	case s.lost != nil:
 		return s.errorf(op, fmt.Errorf("%w: %w", statefile.ErrLockLost, s.lost))
 	case s.conn == nil:
