@@ -110,7 +110,8 @@ func (s *Store) Lock(ctx context.Context, h statefile.Holder) error {
 		ON CONFLICT (name) DO UPDATE SET pid = $2, host = $3, started = $4, backend_pid = pg_backend_pid()`,
 		s.name, h.PID, h.Host, h.Started)
 	if err != nil {
-		closeConn(conn) // ends the session, and so the lock
+		conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key)
+		closeConn(conn)
 		return s.errorf("lock: record the holder", err)
 	}
 	s.conn = conn
@@ -385,8 +386,8 @@ func (s *Store) fail(op string, err error) error {
 	return s.errorf(op, fmt.Errorf("%w: %w", statefile.ErrLockLost, s.lost))
 }
 
-// Close ends the lock's session, which releases the lock. The pool stays
-// open; it belongs to the caller.
+// Close releases the lock and ends its session. The pool stays open; it
+// belongs to the caller.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -397,19 +398,26 @@ func (s *Store) Close() error {
 	if s.conn == nil {
 		return nil
 	}
-	err := closeConn(s.conn)
+	conn := s.conn
 	s.conn = nil
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Unlock before closing: the server ends a closed session a moment
+	// later, and the next holder must find the lock free once Close returns.
+	var err error
+	if !conn.IsClosed() {
+		_, err = conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key)
+	}
+	err = errors.Join(err, conn.Close(ctx))
 	if err != nil && s.lost == nil {
 		return s.errorf("close", err)
 	}
 	return nil
 }
 
-// closeConn ends a session, waiting at most a second for the server to
-// hear of it: if it does not, the server ends the session when the
-// connection's socket closes.
-func closeConn(c *pgx.Conn) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+// closeConn ends a session that holds no lock.
+func closeConn(c *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return c.Close(ctx)
+	c.Close(ctx)
 }
