@@ -15,6 +15,7 @@ import (
 	"github.com/hardenkit/harden/statefile"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -71,8 +72,8 @@ func (s *Store) start(ctx context.Context) error {
 }
 
 // Lock takes the session-level advisory lock for the store's name on a
-// connection taken out of the pool, which it keeps until Close: the lock
-// lasts as long as that session. It records h in statefile_holders; when
+// session of its own, opened with the pool's configuration and kept until
+// Close: the lock lasts as long as that session. It records h in statefile_holders; when
 // another session holds the lock, it returns a *statefile.LockedError
 // naming that holder.
 func (s *Store) Lock(ctx context.Context, h statefile.Holder) error {
@@ -87,13 +88,10 @@ func (s *Store) Lock(ctx context.Context, h statefile.Holder) error {
 	if err := s.start(ctx); err != nil {
 		return s.errorf("lock", err)
 	}
-	pc, err := s.pool.Acquire(ctx)
+	conn, err := s.connect(ctx)
 	if err != nil {
-		return s.errorf("lock", err)
+		return s.errorf("lock: connect", err)
 	}
-	// The lock belongs to this session: take it out of the pool so that no
-	// one else runs on it and the pool never closes or resets it.
-	conn := pc.Hijack()
 	var got bool
 	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.key).Scan(&got); err != nil {
 		closeConn(conn)
@@ -117,6 +115,40 @@ func (s *Store) Lock(ctx context.Context, h statefile.Holder) error {
 	s.conn = conn
 	return nil
 }
+
+// connect opens the lock's own session with the pool's configuration and
+// hooks. A statement interrupted by its context is cancelled on the server
+// and the session stays, and with it the lock: pgx's default would close
+// the connection, losing the lock, and leave the interrupted save to
+// commit or not.
+func (s *Store) connect(ctx context.Context) (*pgx.Conn, error) {
+	cfg := s.pool.Config()
+	cc := cfg.ConnConfig
+	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelWait}
+	}
+	if cfg.BeforeConnect != nil {
+		if err := cfg.BeforeConnect(ctx, cc); err != nil {
+			return nil, err
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.AfterConnect != nil {
+		if err := cfg.AfterConnect(ctx, conn); err != nil {
+			closeConn(conn)
+			return nil, err
+		}
+	}
+	return conn, nil
+}
+
+// cancelWait is how long a statement on the lock's session may go on after
+// its context ended and the server was asked to cancel it; past that, the
+// connection is closed and the lock lost.
+const cancelWait = 2 * time.Second
 
 // holder reads the record of the session holding the lock. The record is
 // trusted only if that session still holds the lock: a record left by a
@@ -280,7 +312,7 @@ func (s *Store) Save(ctx context.Context, snap *statefile.Snapshot) error {
 		return s.errorf("save", fmt.Errorf("generation %d: the state cannot be stored as jsonb: %w", snap.Generation, err))
 	}
 	if err != nil {
-		return s.fail("save", fmt.Errorf("generation %d: %w", snap.Generation, err))
+		return s.fail(ctx, "save", fmt.Errorf("generation %d: %w", snap.Generation, err))
 	}
 	if tag.RowsAffected() == 0 {
 		s.lost = fmt.Errorf("generation %d: the stored generation is not %d: another holder has saved",
@@ -322,7 +354,7 @@ func (s *Store) AppendRun(ctx context.Context, r statefile.Record, keep int) err
 			SELECT id FROM statefile_runs WHERE name = $1 ORDER BY id DESC OFFSET $7 - 1 LIMIT 1)`,
 		s.name, r.RunID, string(r.Status), r.Started, ended, rec, keep)
 	if err != nil {
-		return s.fail("append run", fmt.Errorf("run %s: %w", r.RunID, err))
+		return s.fail(ctx, "append run", fmt.Errorf("run %s: %w", r.RunID, err))
 	}
 	return nil
 }
@@ -378,7 +410,10 @@ func (s *Store) usable(op string) error {
 // fail wraps err from a statement on the lock's session. If the session is
 // gone, so is the lock: the error matches statefile.ErrLockLost and the
 // store stays lost. s.mu must be held.
-func (s *Store) fail(op string, err error) error {
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w: %w", cerr, err)
+	}
 	if !s.conn.IsClosed() {
 		return s.errorf(op, err)
 	}

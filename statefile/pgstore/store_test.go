@@ -360,3 +360,82 @@ func TestContextEnded(t *testing.T) {
 		t.Fatalf("ReadRuns with an ended context = %v, want context.Canceled", err)
 	}
 }
+
+func TestMigrationOfTheUsersSchema(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t)
+	name := uniqueName(t)
+	v1, err := statefile.OpenStore[map[string]int](ctxT(t), pgstore.New(pool, name), &statefile.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v1.Update(ctxT(t), func(m *map[string]int) error { *m = map[string]int{"count": 7}; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	v1.Close()
+
+	type v2State struct{ Total int }
+	opts := &statefile.Options{Logger: quiet, SchemaVersion: 2, Migrations: map[int]func(json.RawMessage) (json.RawMessage, error){
+		1: func(old json.RawMessage) (json.RawMessage, error) {
+			var m map[string]int
+			if err := json.Unmarshal(old, &m); err != nil {
+				return nil, err
+			}
+			return json.Marshal(v2State{Total: m["count"]})
+		},
+	}}
+	v2, err := statefile.OpenStore[v2State](ctxT(t), pgstore.New(pool, name), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := v2.State(); err != nil || s.Total != 7 {
+		t.Fatalf("migrated state = %+v, %v; want Total 7", s, err)
+	}
+	if err := v2.Update(ctxT(t), func(s *v2State) error { s.Total++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var version int
+	var state string
+	if err := pool.QueryRow(ctxT(t), `SELECT schema_version, state::text FROM statefile_state WHERE name = $1`, name).Scan(&version, &state); err != nil {
+		t.Fatal(err)
+	}
+	if version != 2 || state != `{"Total": 8}` {
+		t.Fatalf("row after the migrated save = schema_version %d, state %s", version, state)
+	}
+	v2.Close()
+	// A program of the older version refuses the newer state.
+	if _, err := statefile.OpenStore[map[string]int](ctxT(t), pgstore.New(pool, name), nil); !errors.Is(err, statefile.ErrNewerVersion) {
+		t.Fatalf("OpenStore by the older version = %v, want ErrNewerVersion", err)
+	}
+}
+
+// A save cut short by its context is cancelled on the server: nothing is
+// stored and the store still holds the lock.
+func TestSaveInterruptedByItsContext(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t)
+	a := locked(t, pool, uniqueName(t), "host-a")
+	mustSave(t, a, 1, `{"n": 1}`)
+	tx, err := pool.Begin(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctxT(t), `SELECT 1 FROM statefile_state WHERE name = $1 FOR UPDATE`, a.Name()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(ctxT(t), 100*time.Millisecond)
+	defer cancel()
+	err = a.Save(ctx, snap(2, `{"n": 2}`))
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, statefile.ErrLockLost) {
+		t.Fatalf("Save blocked past its deadline = %v, want DeadlineExceeded, not ErrLockLost", err)
+	}
+	if err := tx.Rollback(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, a, 1, `{"n": 1}`)
+	mustSave(t, a, 2, `{"n": 2}`)
+	if err := pgstore.New(pool, a.Name()).Lock(ctxT(t), holder("host-b")); !errors.Is(err, statefile.ErrLocked) {
+		t.Fatalf("Lock by another store = %v, want ErrLocked", err)
+	}
+}
