@@ -8,7 +8,6 @@ import (
 
 	"github.com/hardenkit/harden/statefile"
 	"github.com/hardenkit/harden/statefile/pgstore"
-	"github.com/jackc/pgx/v5"
 )
 
 // state4KiB returns a 4 KiB JSON state.
@@ -76,5 +75,3 @@ func BenchmarkSave4KiB(b *testing.B) {
 		}
 	})
 }
-
-var _ = pgx.ErrNoRows
