@@ -34,8 +34,9 @@ func serverURL() string {
 
 // newPool connects a pool to the test server, in schema (created if
 // missing), with its own application_name so that a test can find its
-// sessions. It skips the test when no server answers, unless CI=true.
-func newPool(tb testing.TB, schema, app string) *pgxpool.Pool {
+// sessions, and the settings in params (name, value, ...). It skips the
+// test when no server answers, unless CI=true.
+func newPool(tb testing.TB, schema, app string, params ...string) *pgxpool.Pool {
 	tb.Helper()
 	cfg, err := pgxpool.ParseConfig(serverURL())
 	if err != nil {
@@ -45,6 +46,9 @@ func newPool(tb testing.TB, schema, app string) *pgxpool.Pool {
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	cfg.ConnConfig.RuntimeParams["application_name"] = app
+	for i := 0; i+1 < len(params); i += 2 {
+		cfg.ConnConfig.RuntimeParams[params[i]] = params[i+1]
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

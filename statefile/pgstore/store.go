@@ -34,14 +34,17 @@ type Store struct {
 	conn   *pgx.Conn  // the lock's session; nil before Lock and after Close
 	lost   error      // why the lock is lost, once it is
 	closed bool
+	// damaged is the generation of a row that failed verification, which
+	// Load skipped for the previous one: the next Save replaces it.
+	damaged int64
 }
 
 var _ statefile.Store = (*Store)(nil)
 
 // New returns a Store for the job called name on pool. It does not touch
 // the server: the tables are created, when missing, by the first call that
-// needs them. Lock takes one connection out of pool for the life of the
-// lock; the other calls borrow one from pool.
+// needs them. Lock opens a session of its own with pool's configuration
+// and keeps it until Close; the other calls borrow a connection from pool.
 func New(pool *pgxpool.Pool, name string) *Store {
 	sum := sha256.Sum256([]byte("harden/statefile/pgstore\x00" + name))
 	return &Store{pool: pool, name: name, key: int64(binary.BigEndian.Uint64(sum[:8]))}
@@ -73,9 +76,9 @@ func (s *Store) start(ctx context.Context) error {
 
 // Lock takes the session-level advisory lock for the store's name on a
 // session of its own, opened with the pool's configuration and kept until
-// Close: the lock lasts as long as that session. It records h in statefile_holders; when
-// another session holds the lock, it returns a *statefile.LockedError
-// naming that holder.
+// Close: the lock lasts as long as that session. It records h in
+// statefile_holders; when another session holds the lock, it returns a
+// *statefile.LockedError naming that holder.
 func (s *Store) Lock(ctx context.Context, h statefile.Holder) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -183,8 +186,9 @@ func (s *Store) holder(ctx context.Context) (statefile.Holder, error) {
 }
 
 // Load returns the newest generation that passes its checksum: the
-// current one, or the previous one (with Recovered saying why). It returns
-// nil when nothing was saved under the name.
+// current one, or the previous one (with Recovered saying why), which the
+// next Save then follows, replacing the damaged one. It returns nil when
+// nothing was saved under the name.
 func (s *Store) Load(ctx context.Context) (*statefile.Snapshot, error) {
 	if err := s.start(ctx); err != nil {
 		return nil, s.errorf("load", err)
@@ -202,6 +206,12 @@ func (s *Store) Load(ctx context.Context) (*statefile.Snapshot, error) {
 		return nil, s.errorf("load", err)
 	}
 	snap, cerr := cur.snapshot()
+	s.mu.Lock()
+	s.damaged = 0
+	if cerr != nil {
+		s.damaged = *cur.gen
+	}
+	s.mu.Unlock()
 	if cerr == nil {
 		return snap, nil
 	}
@@ -255,7 +265,7 @@ func (r row) snapshot() (*statefile.Snapshot, error) {
 }
 
 // checksum is the SHA-256 of the state's jsonb text, as the server computes
-// it on save (see saveSQL).
+// it on save (see sumSQL).
 func checksum(state []byte) string {
 	sum := sha256.Sum256(state)
 	return "sha256:" + hex.EncodeToString(sum[:])
@@ -271,14 +281,21 @@ const (
 	insertSQL = `INSERT INTO statefile_state (name, generation, schema_version, saved_at, run, state, checksum)
 		VALUES ($1, $2, $3, $4, $5, $6, ` + sumSQL + `) ON CONFLICT (name) DO NOTHING`
 
+	setSQL = `generation = $2, schema_version = $3, saved_at = $4, run = $5, state = $6, checksum = ` + sumSQL
+
 	// updateSQL saves a later generation and keeps the one it replaces.
 	// Fencing: it updates nothing unless the stored generation is the one
 	// before.
 	updateSQL = `UPDATE statefile_state SET
 			prev_generation = generation, prev_schema_version = schema_version, prev_saved_at = saved_at,
-			prev_checksum = checksum, prev_run = run, prev_state = state,
-			generation = $2, schema_version = $3, saved_at = $4, run = $5, state = $6, checksum = ` + sumSQL + `
+			prev_checksum = checksum, prev_run = run, prev_state = state, ` + setSQL + `
 		WHERE name = $1 AND generation = $2 - 1`
+
+	// replaceSQL saves over a damaged generation $7 that Load skipped for
+	// the previous one, which it keeps. Fencing: it updates nothing unless
+	// the row is as Load found it.
+	replaceSQL = `UPDATE statefile_state SET ` + setSQL + `
+		WHERE name = $1 AND generation = $7 AND prev_generation = $2 - 1`
 )
 
 // Save stores snap as the new generation on the lock's own session, and
@@ -302,12 +319,15 @@ func (s *Store) Save(ctx context.Context, snap *statefile.Snapshot) error {
 	if err := s.usable("save"); err != nil {
 		return err
 	}
+	args := []any{s.name, int64(snap.Generation), snap.SchemaVersion, snap.SavedAt, run, string(snap.State)}
 	query := updateSQL
-	if snap.Generation == 1 {
+	switch {
+	case snap.Generation == 1:
 		query = insertSQL
+	case s.damaged != 0:
+		query, args = replaceSQL, append(args, s.damaged)
 	}
-	tag, err := s.conn.Exec(ctx, query, s.name, int64(snap.Generation), snap.SchemaVersion,
-		snap.SavedAt, run, string(snap.State))
+	tag, err := s.conn.Exec(ctx, query, args...)
 	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22") {
 		return s.errorf("save", fmt.Errorf("generation %d: the state cannot be stored as jsonb: %w", snap.Generation, err))
 	}
@@ -322,6 +342,7 @@ func (s *Store) Save(ctx context.Context, snap *statefile.Snapshot) error {
 		}
 		return s.errorf("save", fmt.Errorf("%w: %w", statefile.ErrLockLost, s.lost))
 	}
+	s.damaged = 0
 	return nil
 }
 

@@ -261,6 +261,35 @@ func TestLoadFallsBackToThePreviousGeneration(t *testing.T) {
 	}
 }
 
+func TestSaveReplacesADamagedGeneration(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t)
+	name := uniqueName(t)
+	a := locked(t, pool, name, "host-a")
+	mustSave(t, a, 1, `{"n": 1}`)
+	mustSave(t, a, 2, `{"n": 2}`)
+	a.Close()
+	sqlExec(t, pool, `UPDATE statefile_state SET state = '{"n": 99}' WHERE name = $1`, name)
+
+	b := locked(t, pool, name, "host-b")
+	if got, err := b.Load(ctxT(t)); err != nil || got.Generation != 1 || got.Recovered == nil {
+		t.Fatalf("Load = %+v, %v; want generation 1, recovered", got, err)
+	}
+	if err := b.Save(ctxT(t), snap(3, `{"n": 3}`)); !errors.Is(err, statefile.ErrLockLost) {
+		t.Fatalf("Save of generation 3 after loading generation 1 = %v, want ErrLockLost", err)
+	}
+	b.Close()
+	c := locked(t, pool, name, "host-c")
+	c.Load(ctxT(t))
+	mustSave(t, c, 2, `{"n": 2.5}`)
+	wantState(t, c, 2, `{"n": 2.5}`)
+	// The generation kept as the previous one is the valid generation 1.
+	sqlExec(t, pool, `UPDATE statefile_state SET state = '{"n": 98}' WHERE name = $1`, name)
+	if got, err := c.Load(ctxT(t)); err != nil || got.Generation != 1 || string(got.State) != `{"n": 1}` {
+		t.Fatalf("Load = %+v, %v; want the previous generation 1", got, err)
+	}
+}
+
 func TestRunsKeepTheNewest(t *testing.T) {
 	t.Parallel()
 	pool := testPool(t)
