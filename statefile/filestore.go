@@ -9,28 +9,14 @@ import (
 	"path/filepath"
 )
 
-// Open opens a File on the state file at path: it takes the lock, loads
-// the newest valid generation and records a run cut short as abandoned, as
-// OpenStore does with the file store at path. ctx bounds the wait for the
-// lock and is passed to the log records Open writes.
-//
-// path is made absolute and its symbolic links are followed, those of the
-// file and of its directories: the lock, backup, summary log and temporary
-// files lie beside the real file, so opening it through a link and by its
-// own name takes the same lock, and a save replaces the real file and
-// leaves the link a link. A link whose target does not exist yet is
-// followed to the target, which the first save creates. An empty path, or
-// one that names a directory, is refused before anything on disk is
-// touched.
-//
-// The lock is a kernel lock on path+".lock" that ends with the process. A
-// missing state file (and backup) gives the zero state. Otherwise the
-// newest valid generation is loaded: the file at path, or if that is torn,
-// truncated, fails its checksum or is missing, the backup at path+".bak";
-// Recovered then says why. If neither is valid, Open fails with an error
-// naming both files and what is wrong with them (it matches ErrCorrupt); it
-// never falls back to the zero state when a file was there. A state written
-// by a newer schema version is refused and left untouched.
+// Open opens a File on the state file at path, as OpenStore does with the
+// file store for path (see the package doc for its files). path is made
+// absolute and its symbolic links are followed, those of the file and of
+// its directories, so that opening a file through a link and by its own
+// name takes the same lock, and a save replaces the real file and leaves
+// the link a link; a link whose target does not exist yet is followed to
+// it. An empty path, or one that names a directory, is refused before
+// anything on disk is touched.
 func Open[T any](ctx context.Context, path string, opts *Options) (*File[T], error) {
 	var perm fs.FileMode
 	if opts != nil {
@@ -144,10 +130,10 @@ func (s *fileStore) Load(context.Context) (*Snapshot, error) {
 		case isMissing(berr) && isMissing(err):
 			return nil, nil // nothing was ever saved here
 		case isMissing(berr) || errors.Is(berr, ErrCorrupt):
-			return nil, fmt.Errorf("%s: %w: no valid generation: %w; backup %w",
-				s.path, ErrCorrupt, describe(s.path, err), describe(s.bakPath, berr))
+			return nil, fmt.Errorf("%w: no valid generation: %w; backup %w",
+				ErrCorrupt, describe(s.path, err), describe(s.bakPath, berr))
 		default:
-			return nil, fmt.Errorf("%s: backup %w", s.path, berr)
+			return nil, fmt.Errorf("backup %w", berr)
 		}
 	default:
 		return nil, err // err starts with the path
@@ -170,26 +156,21 @@ func describe(path string, err error) error {
 // becomes the backup, and the directory fsynced.
 func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 	if s.lock == nil {
-		return fmt.Errorf("%s: %w: the lock is not held", s.path, ErrLockLost)
+		return fmt.Errorf("%w: the lock is not held", ErrLockLost)
 	}
 	if snap.Generation != s.gen+1 {
-		return fmt.Errorf("%s: %w: generation %d is stored, so the next is %d, not %d",
-			s.path, ErrLockLost, s.gen, s.gen+1, snap.Generation)
+		return fmt.Errorf("%w: generation %d is stored, so the next is %d, not %d",
+			ErrLockLost, s.gen, s.gen+1, snap.Generation)
 	}
 	buf, err := encodeEnvelope(snap)
 	if err != nil {
-		return fmt.Errorf("%s: %w", s.path, err)
+		return err
 	}
 	committed, err := replaceFile(s.fsys, s.path, buf, s.perm, s.keepBackup)
-	if committed {
-		s.gen, s.disk = snap.Generation, pathValid
+	if !committed {
+		return err
 	}
-	switch {
-	case committed && err != nil:
-		return fmt.Errorf("%s: %w: %w", s.path, errNotDurable, err)
-	case err != nil:
-		return fmt.Errorf("%s: %w", s.path, err)
-	}
+	s.gen, s.disk = snap.Generation, pathValid
 	runID := ""
 	if snap.Run != nil && snap.Run.Status == StatusRunning {
 		runID = snap.Run.RunID
@@ -199,6 +180,9 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 		// The holder's record only serves other processes' messages: a
 		// failure to update it does not fail the save.
 		writeHolder(s.lock, s.holder)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", errNotDurable, err)
 	}
 	return nil
 }
@@ -254,6 +238,9 @@ func (s *fileStore) ReadRuns(_ context.Context, n int) ([]Record, error) {
 	}
 	return recs, nil
 }
+
+// String returns the path of the state file.
+func (s *fileStore) String() string { return s.path }
 
 // Close implements Store: it releases the lock. The holder's record stays
 // in the lock file; it only matters while the lock is held.

@@ -52,31 +52,21 @@ func (osFS) SyncDir(dir string) error             { return syncDir(dir) }
 // temporary files: "state.json.tmp-0123456789abcdef".
 const tempMarker = ".tmp-"
 
-// createTemp creates a new file beside target with O_EXCL, so that it never
-// opens a file another writer (or a stale crash leftover) is using.
+// createTemp creates a new file beside target. O_EXCL makes sure it never
+// opens a file another writer (or a crash's leftover) is using; with 64
+// random bits, a name already taken is not worth a retry.
 func createTemp(fsys fsys, target string, perm fs.FileMode) (file, error) {
 	var rnd [8]byte
-	for range 100 {
-		rand.Read(rnd[:])
-		name := target + tempMarker + hex.EncodeToString(rnd[:])
-		f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return f, err
-	}
-	return nil, &fs.PathError{Op: "create temp", Path: target + tempMarker + "*", Err: fs.ErrExist}
+	rand.Read(rnd[:])
+	return fsys.OpenFile(target+tempMarker+hex.EncodeToString(rnd[:]), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 }
 
 // isTempOf reports whether name (a base name) is a temporary file created
 // by createTemp for target (also a base name).
 func isTempOf(name, target string) bool {
 	rest, ok := strings.CutPrefix(name, target+tempMarker)
-	if !ok || len(rest) != 16 {
-		return false
-	}
 	_, err := hex.DecodeString(rest)
-	return err == nil
+	return ok && len(rest) == 16 && err == nil
 }
 
 // replaceFile atomically replaces target with data: it writes a temporary
@@ -155,15 +145,11 @@ func unwrapPathError(err error) error {
 // so that a chain of links cannot keep it busy forever.
 const maxLinkHops = 40
 
-// resolvePath returns the absolute path of the file that path names, with
-// the symbolic links of the file and of its directories followed, so that
-// every file derived from it (the lock, the backup, the summary log, the
-// temporary files) lies beside the real file. A file that does not exist
-// yet is resolved through its directory. A symbolic link whose target does
-// not exist yet is followed to the target (a relative target is relative
-// to the link's directory), so the first save creates the target and the
-// link stays a link. When the directory does not exist, the absolute path
-// is returned as it is, for the step that needs the directory to report.
+// resolvePath returns the absolute path of the file path names, with the
+// symbolic links of the file and of its directories followed (see Open).
+// A file that does not exist yet is resolved through its directory; when
+// the directory does not exist either, the absolute path is returned for
+// the step that needs the directory to report.
 func resolvePath(path string) (string, error) {
 	p, err := filepath.Abs(path)
 	if err != nil {

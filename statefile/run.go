@@ -196,14 +196,14 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return nil, fmt.Errorf("statefile: begin run: %w", ErrClosed)
+		return nil, fmt.Errorf("statefile: begin run in %s: %w", f.name, ErrClosed)
 	}
 	if r := f.run; r != nil {
 		if r.Status() == StatusRunning {
-			return nil, fmt.Errorf("statefile: begin run: run %s is still active", r.ID())
+			return nil, fmt.Errorf("statefile: begin run in %s: run %s is still active", f.name, r.ID())
 		}
 		if err := f.recordRunLocked(ctx, r); err != nil {
-			return nil, fmt.Errorf("statefile: begin run: the ended run %s is not yet stored: %w", r.ID(), err)
+			return nil, fmt.Errorf("statefile: begin run in %s: the ended run %s is not yet stored: %w", f.name, r.ID(), err)
 		}
 	}
 	now := time.Now()
@@ -223,32 +223,28 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	committed, err := f.saveLocked(ctx, f.state)
 	if !committed {
 		f.run = nil
-		return nil, fmt.Errorf("statefile: begin run: %w", err)
+		return nil, fmt.Errorf("statefile: begin run in %s: %w", f.name, err)
 	}
 	f.logger.DebugContext(ctx, "statefile: run started", slog.String("run_id", r.ID()))
 	if err != nil {
-		return r, fmt.Errorf("statefile: begin run: %w", err)
+		return r, fmt.Errorf("statefile: begin run in %s: %w", f.name, err)
 	}
 	return r, nil
 }
 
 // finishRun ends r with err's outcome and stores its record.
 func (f *File[T]) finishRun(r *Run, err error) (Record, error) {
-	// Ending the run under f.mu makes Finish and Close exclusive: Close
-	// either finds the run still active and records it as abandoned, or
-	// finds it already ended here.
+	// Under f.mu, Finish and Close are exclusive: exactly one ends the run
+	// (Close as abandoned), and Finish after Close finds it ended.
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	rec, ok := r.end(err, "", f.gen)
 	if !ok {
-		return rec, fmt.Errorf("statefile: finish run %s: run already ended as %s", rec.RunID, rec.Status)
+		return rec, fmt.Errorf("statefile: finish run %s in %s: run already ended as %s", rec.RunID, f.name, rec.Status)
 	}
 	logRun(r.ctx, f.logger, rec)
-	if f.closed {
-		return rec, fmt.Errorf("statefile: finish run %s: %w", rec.RunID, ErrClosed)
-	}
 	if err := f.recordRunLocked(r.ctx, r); err != nil {
-		return rec, fmt.Errorf("statefile: finish run %s: %w", rec.RunID, err)
+		return rec, fmt.Errorf("statefile: finish run %s in %s: %w", rec.RunID, f.name, err)
 	}
 	return rec, nil
 }

@@ -97,6 +97,7 @@ func (o *Options) resolve() error {
 // Finish and Close each save a generation, one at a time.
 type File[T any] struct {
 	store     Store
+	name      string // the store's String, for messages
 	logger    *slog.Logger
 	schema    int
 	keep      int
@@ -111,27 +112,15 @@ type File[T any] struct {
 	closed bool
 }
 
-func openStore[T any](ctx context.Context, s Store, opts *Options) (*File[T], error) {
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
-	f, err := newFile[T](ctx, s, o)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
 func newFile[T any](ctx context.Context, s Store, o Options) (*File[T], error) {
+	name := s.String()
 	if err := o.resolve(); err != nil {
-		return nil, fmt.Errorf("statefile: open: %w", err)
+		return nil, fmt.Errorf("statefile: open %s: %w", name, err)
 	}
 	var zero T
 	zeroJSON, err := json.Marshal(zero)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: open: state type %T cannot be stored as JSON: %w", zero, err)
+		return nil, fmt.Errorf("statefile: open %s: state type %T cannot be stored as JSON: %w", name, zero, err)
 	}
 	host, _ := os.Hostname()
 	if host == "" {
@@ -139,7 +128,8 @@ func newFile[T any](ctx context.Context, s Store, o Options) (*File[T], error) {
 	}
 	f := &File[T]{
 		store:   s,
-		logger:  o.Logger,
+		name:    name,
+		logger:  o.Logger.With(slog.String("store", name)),
 		schema:  o.SchemaVersion,
 		keep:    o.KeepRuns,
 		maxFail: o.MaxItemFailures,
@@ -151,13 +141,16 @@ func newFile[T any](ctx context.Context, s Store, o Options) (*File[T], error) {
 	}
 	snap, err := s.Load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: open: %w", err)
+		return nil, fmt.Errorf("statefile: open %s: %w", name, err)
 	}
 	if snap == nil {
 		return f, nil // nothing was ever saved: the zero state
 	}
 	if f.state, err = upgrade[T](snap, f.schema, o.Migrations); err != nil {
-		return nil, fmt.Errorf("statefile: open: generation %d: %w", snap.Generation, err)
+		if snap.Recovered != nil {
+			err = fmt.Errorf("%w (%v)", err, snap.Recovered)
+		}
+		return nil, fmt.Errorf("statefile: open %s: generation %d: %w", name, snap.Generation, err)
 	}
 	f.gen = snap.Generation
 	if snap.SchemaVersion < f.schema {
@@ -183,7 +176,7 @@ func lock(ctx context.Context, s Store, h Holder, timeout time.Duration) error {
 		var le *LockedError
 		if !errors.As(err, &le) {
 			if err != nil {
-				return fmt.Errorf("statefile: open: lock: %w", err)
+				return fmt.Errorf("statefile: open %s: lock: %w", s, err)
 			}
 			return nil
 		}
@@ -195,7 +188,7 @@ func lock(ctx context.Context, s Store, h Holder, timeout time.Duration) error {
 			return le
 		}
 		if err := sleep(ctx, min(delay, timeout-waited)); err != nil {
-			return fmt.Errorf("statefile: open: waiting for %s, held by %s: %w", le.Lock, le.Holder, err)
+			return fmt.Errorf("statefile: open %s: waiting for %s, held by %s: %w", s, le.Lock, le.Holder, err)
 		}
 		delay = min(2*delay, 250*time.Millisecond)
 	}
@@ -267,14 +260,14 @@ func (f *File[T]) State() (T, error) {
 	var t T
 	if err := json.Unmarshal(data, &t); err != nil {
 		var zero T
-		return zero, fmt.Errorf("statefile: state: generation %d does not decode into %T: %w", gen, t, err)
+		return zero, fmt.Errorf("statefile: state %s: generation %d does not decode into %T: %w", f.name, gen, t, err)
 	}
 	return t, nil
 }
 
 // Update changes the state and saves it, as a new generation, durably:
 // fn works on a deep copy of the state, and only if fn returns nil and the
-// result encodes as JSON is it saved. If fn or the save fails, the stored
+// result encodes as JSON (and decodes back) is it saved. If fn or the save fails, the stored
 // state (in memory and in the store) stays the previous one. The error of
 // fn is returned as it is. With the file store, the one exception is a
 // save that fails at its last step, the directory fsync: the new state is
@@ -286,21 +279,25 @@ func (f *File[T]) Update(ctx context.Context, fn func(*T) error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return fmt.Errorf("statefile: update: %w", ErrClosed)
+		return fmt.Errorf("statefile: update %s: %w", f.name, ErrClosed)
 	}
 	var t T
 	if err := json.Unmarshal(f.state, &t); err != nil {
-		return fmt.Errorf("statefile: update: decode generation %d: %w", f.gen, err)
+		return fmt.Errorf("statefile: update %s: decode generation %d: %w", f.name, f.gen, err)
 	}
 	if err := fn(&t); err != nil {
 		return err
 	}
 	out, err := json.Marshal(t)
 	if err != nil {
-		return fmt.Errorf("statefile: update: encode state: %w", err)
+		return fmt.Errorf("statefile: update %s: encode state: %w", f.name, err)
+	}
+	// A state that does not decode would make every later Open fail.
+	if err := json.Unmarshal(out, new(T)); err != nil {
+		return fmt.Errorf("statefile: update %s: the new state does not decode into %T: %w", f.name, t, err)
 	}
 	if _, err := f.saveLocked(ctx, out); err != nil {
-		return fmt.Errorf("statefile: update: %w", err)
+		return fmt.Errorf("statefile: update %s: %w", f.name, err)
 	}
 	return nil
 }
@@ -331,11 +328,11 @@ func (f *File[T]) LastRuns(ctx context.Context, n int) ([]Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return nil, fmt.Errorf("statefile: read runs: %w", ErrClosed)
+		return nil, fmt.Errorf("statefile: read runs %s: %w", f.name, ErrClosed)
 	}
 	recs, err := f.store.ReadRuns(ctx, n)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: read runs: %w", err)
+		return nil, fmt.Errorf("statefile: read runs %s: %w", f.name, err)
 	}
 	return recs, nil
 }
@@ -355,12 +352,12 @@ func (f *File[T]) Close() error {
 			logRun(r.ctx, f.logger, rec)
 		}
 		if err = f.recordRunLocked(r.ctx, r); err != nil {
-			err = fmt.Errorf("statefile: close: %w", err)
+			err = fmt.Errorf("statefile: close %s: %w", f.name, err)
 		}
 	}
 	f.closed = true
 	if cerr := f.store.Close(); cerr != nil {
-		err = errors.Join(err, fmt.Errorf("statefile: close: %w", cerr))
+		err = errors.Join(err, fmt.Errorf("statefile: close %s: %w", f.name, cerr))
 	}
 	return err
 }

@@ -57,6 +57,11 @@ type Store interface {
 	// Close releases the lock and whatever the store holds. Calling it
 	// again does nothing.
 	Close() error
+
+	// String names the store in the File's messages: for the file store,
+	// the state file's path. Errors of the other methods need not repeat
+	// it.
+	String() string
 }
 
 // A Snapshot is one generation of a File: its state as JSON and what a
@@ -169,5 +174,14 @@ func (e *LockedError) Unwrap() error { return ErrLocked }
 // abandoned. The File owns s from then on and closes it on Close, or at
 // once when OpenStore fails.
 func OpenStore[T any](ctx context.Context, s Store, opts *Options) (*File[T], error) {
-	return openStore[T](ctx, s, opts)
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	f, err := newFile[T](ctx, s, o)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -21,3 +21,14 @@ func TestFileStoreConformance(t *testing.T) {
 		return s
 	})
 }
+
+// The memory store of ExampleOpenStore keeps the contract too.
+func TestMemoryStoreConformance(t *testing.T) {
+	jobs := map[*testing.T]*memJob{}
+	storetest.Run(t, func(t *testing.T) statefile.Store {
+		if jobs[t] == nil {
+			jobs[t] = &memJob{}
+		}
+		return &memStore{job: jobs[t]}
+	})
+}
