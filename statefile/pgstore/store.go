@@ -53,14 +53,13 @@ func New(pool *pgxpool.Pool, name string) *Store {
 // Name returns the job name the store was created with.
 func (s *Store) Name() string { return s.name }
 
-// lockName names the lock in a *statefile.LockedError.
-func (s *Store) lockName() string {
-	return fmt.Sprintf("pgstore %q (advisory lock %d)", s.name, s.key)
-}
+// String names the store in a File's messages: pgstore "name".
+func (s *Store) String() string { return fmt.Sprintf("pgstore %q", s.name) }
 
-// errorf returns an error prefixed with the package and the job name.
+// errorf returns an error prefixed with the package. The File's messages
+// name the store.
 func (s *Store) errorf(op string, err error) error {
-	return fmt.Errorf("pgstore: %s %q: %w", op, s.name, err)
+	return fmt.Errorf("pgstore: %s: %w", op, err)
 }
 
 // start checks what every call needs: a pool, a name and the tables.
@@ -102,7 +101,7 @@ func (s *Store) Lock(ctx context.Context, h statefile.Holder) error {
 	}
 	if !got {
 		closeConn(conn)
-		lerr := &statefile.LockedError{Lock: s.lockName()}
+		lerr := &statefile.LockedError{Lock: fmt.Sprintf("%v (advisory lock %d)", s, s.key)}
 		lerr.Holder, lerr.HolderErr = s.holder(ctx)
 		return lerr
 	}
