@@ -21,7 +21,8 @@
 // (status, started, ended and the whole record as jsonb); statefile_holders
 // names each lock's holder. A role without the CREATE privilege works on
 // tables another role created. Edited by hand, a state fails its checksum
-// and the previous generation is loaded instead.
+// and the previous generation is loaded instead. jsonb cannot hold a
+// string with \u0000: a save of such a state fails and changes nothing.
 //
 // # Lock and fencing
 //

@@ -62,7 +62,7 @@ func newPool(tb testing.TB, schema, app string, params ...string) *pgxpool.Pool 
 		if os.Getenv("CI") == "true" {
 			tb.Fatalf("PostgreSQL at %s: %v (CI=true: these tests never skip)", serverURL(), err)
 		}
-		tb.Skipf("no PostgreSQL at %s (%v): start one or set HARDEN_TEST_POSTGRES to run these tests", serverURL(), err)
+		tb.Skipf("no PostgreSQL at %s (%v): start it there or set HARDEN_TEST_POSTGRES to run these tests (with CI=true they fail instead)", serverURL(), err)
 	}
 	_, err = pool.Exec(ctx, `SELECT pg_advisory_xact_lock(42); CREATE SCHEMA IF NOT EXISTS `+quoteIdent(schema))
 	if err != nil {
