@@ -50,9 +50,6 @@ func New(pool *pgxpool.Pool, name string) *Store {
 	return &Store{pool: pool, name: name, key: int64(binary.BigEndian.Uint64(sum[:8]))}
 }
 
-// Name returns the job name the store was created with.
-func (s *Store) Name() string { return s.name }
-
 // String names the store in a File's messages: pgstore "name".
 func (s *Store) String() string { return fmt.Sprintf("pgstore %q", s.name) }
 

@@ -226,10 +226,11 @@ func TestSaveChecksTheGeneration(t *testing.T) {
 	wantState(t, a, 1, `{"n": 1}`)
 
 	// A generation saved behind the holder's back (here by hand) fences it out.
-	b := locked(t, pool, uniqueName(t), "host-b")
+	other := uniqueName(t)
+	b := locked(t, pool, other, "host-b")
 	mustSave(t, b, 1, `{"n": 1}`)
 	mustSave(t, b, 2, `{"n": 2}`)
-	sqlExec(t, pool, `UPDATE statefile_state SET generation = 7 WHERE name = $1`, b.Name())
+	sqlExec(t, pool, `UPDATE statefile_state SET generation = 7 WHERE name = $1`, other)
 	err := b.Save(ctxT(t), snap(3, `{"n": 3}`))
 	if !errors.Is(err, statefile.ErrLockLost) || !strings.Contains(err.Error(), "not 2") {
 		t.Fatalf("Save over a newer generation = %v, want ErrLockLost saying the stored generation is not 2", err)
@@ -239,13 +240,14 @@ func TestSaveChecksTheGeneration(t *testing.T) {
 func TestLoadFallsBackToThePreviousGeneration(t *testing.T) {
 	t.Parallel()
 	pool := testPool(t)
-	a := locked(t, pool, uniqueName(t), "host-a")
+	name := uniqueName(t)
+	a := locked(t, pool, name, "host-a")
 	mustSave(t, a, 1, `{"n": 1}`)
 	mustSave(t, a, 2, `{"n": 2}`)
 	wantState(t, a, 2, `{"n": 2}`)
 
 	// Edited by hand with psql, without fixing the checksum.
-	sqlExec(t, pool, `UPDATE statefile_state SET state = '{"n": 99}' WHERE name = $1`, a.Name())
+	sqlExec(t, pool, `UPDATE statefile_state SET state = '{"n": 99}' WHERE name = $1`, name)
 	got, err := a.Load(ctxT(t))
 	if err != nil || got.Generation != 1 || string(got.State) != `{"n": 1}` || !errors.Is(got.Recovered, statefile.ErrCorrupt) {
 		t.Fatalf("Load = %+v, %v; want generation 1, Recovered matching ErrCorrupt", got, err)
@@ -254,7 +256,7 @@ func TestLoadFallsBackToThePreviousGeneration(t *testing.T) {
 		t.Fatalf("Recovered = %v, want it to say the checksum does not match", got.Recovered)
 	}
 
-	sqlExec(t, pool, `UPDATE statefile_state SET prev_state = '{"n": 98}' WHERE name = $1`, a.Name())
+	sqlExec(t, pool, `UPDATE statefile_state SET prev_state = '{"n": 98}' WHERE name = $1`, name)
 	got, err = a.Load(ctxT(t))
 	if !errors.Is(err, statefile.ErrCorrupt) || got != nil || !strings.Contains(err.Error(), "previous generation 1") {
 		t.Fatalf("Load with both generations edited = %+v, %v; want an error matching ErrCorrupt naming both", got, err)
@@ -443,14 +445,15 @@ func TestMigrationOfTheUsersSchema(t *testing.T) {
 func TestSaveInterruptedByItsContext(t *testing.T) {
 	t.Parallel()
 	pool := testPool(t)
-	a := locked(t, pool, uniqueName(t), "host-a")
+	name := uniqueName(t)
+	a := locked(t, pool, name, "host-a")
 	mustSave(t, a, 1, `{"n": 1}`)
 	tx, err := pool.Begin(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(ctxT(t), `SELECT 1 FROM statefile_state WHERE name = $1 FOR UPDATE`, a.Name()); err != nil {
+	if _, err := tx.Exec(ctxT(t), `SELECT 1 FROM statefile_state WHERE name = $1 FOR UPDATE`, name); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(ctxT(t), 100*time.Millisecond)
@@ -464,7 +467,7 @@ func TestSaveInterruptedByItsContext(t *testing.T) {
 	}
 	wantState(t, a, 1, `{"n": 1}`)
 	mustSave(t, a, 2, `{"n": 2}`)
-	if err := pgstore.New(pool, a.Name()).Lock(ctxT(t), holder("host-b")); !errors.Is(err, statefile.ErrLocked) {
+	if err := pgstore.New(pool, name).Lock(ctxT(t), holder("host-b")); !errors.Is(err, statefile.ErrLocked) {
 		t.Fatalf("Lock by another store = %v, want ErrLocked", err)
 	}
 }
