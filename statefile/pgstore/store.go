@@ -31,7 +31,8 @@ type Store struct {
 	tablesReady bool
 
 	mu     sync.Mutex // guards the fields below and serializes use of conn
-	conn   *pgx.Conn  // the lock's session; nil before Lock and after Close
+	conn   *pgx.Conn  // the lock's session, from the first Lock until Close
+	held   bool       // conn took the lock
 	lost   error      // why the lock is lost, once it is
 	closed bool
 	// damaged is the generation of a row that failed verification, which
@@ -81,37 +82,39 @@ func (s *Store) Lock(ctx context.Context, h statefile.Holder) error {
 	switch {
 	case s.closed:
 		return s.errorf("lock", errors.New("store is closed"))
-	case s.conn != nil:
+	case s.held:
 		return s.errorf("lock", errors.New("already locked by this store"))
 	}
 	if err := s.start(ctx); err != nil {
 		return s.errorf("lock", err)
 	}
-	conn, err := s.connect(ctx)
-	if err != nil {
-		return s.errorf("lock: connect", err)
+	// The session stays open between attempts, so that waiting for the
+	// lock opens no connection per try.
+	if s.conn == nil || s.conn.IsClosed() {
+		conn, err := s.connect(ctx)
+		if err != nil {
+			return s.errorf("lock: connect", err)
+		}
+		s.conn = conn
 	}
 	var got bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.key).Scan(&got); err != nil {
-		closeConn(conn)
+	if err := s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.key).Scan(&got); err != nil {
 		return s.errorf("lock", err)
 	}
 	if !got {
-		closeConn(conn)
 		lerr := &statefile.LockedError{Lock: fmt.Sprintf("%v (advisory lock %d)", s, s.key)}
 		lerr.Holder, lerr.HolderErr = s.holder(ctx)
 		return lerr
 	}
-	_, err = conn.Exec(ctx, `INSERT INTO statefile_holders (name, pid, host, started, backend_pid)
+	_, err := s.conn.Exec(ctx, `INSERT INTO statefile_holders (name, pid, host, started, backend_pid)
 		VALUES ($1, $2, $3, $4, pg_backend_pid())
 		ON CONFLICT (name) DO UPDATE SET pid = $2, host = $3, started = $4, backend_pid = pg_backend_pid()`,
 		s.name, h.PID, h.Host, h.Started)
 	if err != nil {
-		conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key)
-		closeConn(conn)
+		s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key)
 		return s.errorf("lock: record the holder", err)
 	}
-	s.conn = conn
+	s.held = true
 	return nil
 }
 
@@ -137,7 +140,7 @@ func (s *Store) connect(ctx context.Context) (*pgx.Conn, error) {
 	}
 	if cfg.AfterConnect != nil {
 		if err := cfg.AfterConnect(ctx, conn); err != nil {
-			closeConn(conn)
+			conn.Close(ctx)
 			return nil, err
 		}
 	}
@@ -418,8 +421,8 @@ func (s *Store) usable(op string) error {
 		return s.errorf(op, fmt.Errorf("%w: the store is closed", statefile.ErrLockLost))
 	case s.lost != nil:
 		return s.errorf(op, fmt.Errorf("%w: %w", statefile.ErrLockLost, s.lost))
-	case s.conn == nil:
-		return s.errorf(op, errors.New("the lock is not held (Lock was not called)"))
+	case !s.held:
+		return s.errorf(op, errors.New("the lock is not held (Lock did not succeed)"))
 	}
 	return nil
 }
@@ -450,26 +453,18 @@ func (s *Store) Close() error {
 	if s.conn == nil {
 		return nil
 	}
-	conn := s.conn
-	s.conn = nil
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// Unlock before closing: the server ends a closed session a moment
 	// later, and the next holder must find the lock free once Close returns.
 	var err error
-	if !conn.IsClosed() {
-		_, err = conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key)
+	if s.held && !s.conn.IsClosed() {
+		_, err = s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key)
 	}
-	err = errors.Join(err, conn.Close(ctx))
+	err = errors.Join(err, s.conn.Close(ctx))
+	s.conn = nil
 	if err != nil && s.lost == nil {
 		return s.errorf("close", err)
 	}
 	return nil
-}
-
-// closeConn ends a session that holds no lock.
-func closeConn(c *pgx.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c.Close(ctx)
 }

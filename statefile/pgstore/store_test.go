@@ -8,11 +8,13 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hardenkit/harden/statefile"
 	"github.com/hardenkit/harden/statefile/pgstore"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -469,5 +471,51 @@ func TestSaveInterruptedByItsContext(t *testing.T) {
 	mustSave(t, a, 2, `{"n": 2}`)
 	if err := pgstore.New(pool, name).Lock(ctxT(t), holder("host-b")); !errors.Is(err, statefile.ErrLocked) {
 		t.Fatalf("Lock by another store = %v, want ErrLocked", err)
+	}
+}
+
+// The lock's session is opened with the pool's hooks, once: a store that
+// waits for the lock tries again on the same session.
+func TestLockSessionUsesThePoolsHooksOnce(t *testing.T) {
+	t.Parallel()
+	name := uniqueName(t)
+	locked(t, testPool(t), name, "host-a")
+
+	cfg, err := pgxpool.ParseConfig(serverURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = testSchema
+	var connects atomic.Int32
+	app := uniqueName(t)
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		connects.Add(1)
+		_, err := c.Exec(ctx, `SELECT set_config('application_name', $1, false)`, app)
+		return err
+	}
+	pool, err := pgxpool.NewWithConfig(ctxT(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	b := pgstore.New(pool, name)
+	defer b.Close()
+	var before int32
+	for try := range 5 {
+		if err := b.Lock(ctxT(t), holder("host-b")); !errors.Is(err, statefile.ErrLocked) {
+			t.Fatalf("Lock = %v, want ErrLocked", err)
+		}
+		if try == 0 {
+			before = connects.Load()
+		}
+	}
+	if got := connects.Load(); got != before {
+		t.Fatalf("4 more tries for the lock opened %d sessions, want none", got-before)
+	}
+	var n int
+	err = pool.QueryRow(ctxT(t), `SELECT count(*) FROM pg_stat_activity
+		WHERE application_name = $1 AND pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'`, app).Scan(&n)
+	if err != nil || n != 1 {
+		t.Fatalf("%d sessions (%v) set up by the pool's hook tried the lock, want 1", n, err)
 	}
 }
