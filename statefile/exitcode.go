@@ -12,7 +12,7 @@ package statefile
 // errors. Under systemd any non-zero code marks the unit failed; add
 // SuccessExitStatus=3 to the unit to count partial runs as success. Under
 // cron a non-zero code only matters to a wrapper that checks it; the
-// summary log and the one-line log record say what happened either way.
+// run records and the one-line log record say what happened either way.
 //
 // Abandoned is never the status of a run that called Finish; its code is
 // for tools that report the last recorded run.

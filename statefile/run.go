@@ -13,11 +13,11 @@ import (
 	"time"
 )
 
-// Status is the outcome of a run, as recorded in the summary log.
+// Status is the outcome of a run, as its record says.
 type Status string
 
-// The run statuses. A run is StatusRunning from Begin until Finish; the
-// summary log holds only the other four.
+// The run statuses. A run is StatusRunning from Begin until it ends; the
+// stored records hold only the other four.
 const (
 	StatusRunning   Status = "running"
 	StatusSucceeded Status = "succeeded" // finished with no error and no failed items
@@ -26,8 +26,8 @@ const (
 	StatusAbandoned Status = "abandoned" // never finished: the process died or Close came first
 )
 
-// Record describes one run. It is what the summary log holds, one JSON
-// object a line, and what ReadRuns and LastRuns return.
+// Record describes one run: what a Store keeps (the file store: one JSON
+// object a line in its summary log), and what ReadRuns and LastRuns return.
 type Record struct {
 	RunID   string    `json:"run_id"`
 	Status  Status    `json:"status"`
@@ -66,10 +66,10 @@ type ItemFailure struct {
 }
 
 // Run is one execution of a job, started by (*File[T]).Begin. It counts
-// items, keeps item failures and ends with Finish, which appends its Record
-// to the summary log. While it runs, every save of the File records its
-// progress in the state file, so a run that never finishes is found by the
-// next Open and recorded as abandoned.
+// items, keeps item failures and ends with Finish, which stores its Record.
+// While it runs, every save of the File records its progress with the
+// state, so a run that never finishes is found by the next Open and
+// recorded as abandoned.
 //
 // A Run is safe for concurrent use. Its zero value is not usable.
 type Run struct {

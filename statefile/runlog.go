@@ -34,14 +34,13 @@ func appendRun(fsys fsys, logPath string, rec Record, keep int, perm fs.FileMode
 	return err
 }
 
-// ReadRuns returns up to n of the newest records in the summary log of the
-// state file at path, newest first; n <= 0 returns all of them. It does not
-// take the lock, so a health check or an operator's tool can call it while
-// a job runs. A missing log means no runs yet (nil, nil). A torn last line,
-// left by a crash in the middle of an append, is skipped; any other line
-// that is not a record is an error naming the log and the line's offset.
-// Symbolic links in path are followed as Open follows them, so the log
-// read is the one the File writes.
+// ReadRuns returns up to n of the newest run records of the file store at
+// path (the state file's path, as given to Open), newest first; n <= 0
+// returns all of them. It does not take the lock, so a health check or an
+// operator's tool can call it while a job runs. No summary log means no
+// runs yet (nil, nil). A last line without its newline is skipped; any
+// other line that is not a record is an error naming the log and the
+// line's offset.
 func ReadRuns(path string, n int) ([]Record, error) {
 	if path == "" {
 		return nil, errors.New("statefile: read runs: the path of the state file is empty")

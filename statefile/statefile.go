@@ -1,6 +1,7 @@
 package statefile
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,16 +77,9 @@ func (o *Options) resolve() error {
 			return fmt.Errorf("Options.Migrations[%d] is nil", v)
 		}
 	}
-	if o.KeepRuns == 0 {
-		o.KeepRuns = DefaultKeepRuns
-	}
-	if o.MaxItemFailures == 0 {
-		o.MaxItemFailures = DefaultMaxItemFailures
-	}
-	o.MaxItemFailures = max(o.MaxItemFailures, 0)
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.KeepRuns = cmp.Or(o.KeepRuns, DefaultKeepRuns)
+	o.MaxItemFailures = max(cmp.Or(o.MaxItemFailures, DefaultMaxItemFailures), 0)
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	return nil
 }
 
