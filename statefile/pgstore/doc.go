@@ -35,6 +35,8 @@
 // lock: its writes fail with an error matching statefile.ErrLockLost, and
 // the next holder loads the last generation that was stored. A statement
 // interrupted by its context is cancelled on the server and keeps the lock.
+// The lock needs a real session: connect directly or through a pooler in
+// session mode, never in transaction mode.
 //
 // A process that dies on a running host releases the lock at once: its
 // kernel closes the connection. A host that vanishes keeps its session
