@@ -44,7 +44,7 @@ func benchSave(b *testing.B, pool *pgxpool.Pool) {
 	state := state4KiB(b)
 	ctx := context.Background()
 
-	b.Run("pgstore", func(b *testing.B) {
+	b.Run("impl=pgstore", func(b *testing.B) {
 		s := pgstore.New(pool, uniqueName(b))
 		defer s.Close()
 		if err := s.Lock(ctx, statefile.Holder{PID: 1, Host: "bench"}); err != nil {
@@ -60,7 +60,7 @@ func benchSave(b *testing.B, pool *pgxpool.Pool) {
 		}
 	})
 
-	b.Run("by-hand", func(b *testing.B) {
+	b.Run("impl=by-hand", func(b *testing.B) {
 		conn, err := pool.Acquire(ctx)
 		if err != nil {
 			b.Fatal(err)
