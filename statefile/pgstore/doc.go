@@ -34,7 +34,8 @@
 // session ended (terminated, cut off, or the server restarted) has lost the
 // lock: its writes fail with an error matching statefile.ErrLockLost, and
 // the next holder loads the last generation that was stored. A statement
-// interrupted by its context is cancelled on the server and keeps the lock.
+// interrupted by its context is cancelled on the server and keeps the lock,
+// unless the server does not answer within 2 s: then the session is closed.
 // The lock needs a real session: connect directly or through a pooler in
 // session mode, never in transaction mode.
 //
