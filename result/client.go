@@ -14,10 +14,9 @@ import (
 	"github.com/hardenkit/harden/internal/retryafter"
 )
 
-// Bounds on what FromResponse takes from an upstream: the delay, so a
-// confused or hostile server cannot park its callers for days; the body it
-// reads; the detail it keeps, in bytes; and a reason's length, since a reason
-// is a short token and a cut one would be a different token.
+// Bounds on what FromResponse takes from an upstream, so that a confused or
+// hostile server cannot park its callers for days or fill their logs. A
+// reason over its bound is dropped, not cut: a cut one is a different token.
 const (
 	maxRetryAfter  = time.Hour
 	maxProblemBody = 64 << 10
@@ -26,33 +25,21 @@ const (
 )
 
 // FromResponse turns an upstream's response into an error for the caller to
-// return or retry: nil for a 2xx response, otherwise a *Error.
+// return or retry: nil for a 2xx response, otherwise a *Error whose Service
+// is the upstream's host and UpstreamStatus its status (see Error.Retryable).
 //
-//   - An application/problem+json body with a known code keeps its code,
-//     detail (cut to 1 KiB) and reason (dropped over 64 bytes), so NOT_FOUND
-//     upstream is NOT_FOUND here; an upstream's INTERNAL is this service's
-//     UPSTREAM_FAILURE.
+//   - An application/problem+json body (at most 64 KiB are read) with a known
+//     code keeps its code, detail (cut to 1 KiB) and reason (dropped over 64
+//     bytes); an upstream's INTERNAL is this service's UPSTREAM_FAILURE.
 //   - Otherwise a 429 becomes RATE_LIMITED, a 503 UNAVAILABLE, and anything
 //     else UPSTREAM_FAILURE.
 //   - A RATE_LIMITED or UNAVAILABLE error keeps the delay of the Retry-After
 //     header (seconds or an HTTP-date; a malformed value is ignored), or else
-//     the problem's retry_after, bounded by an hour, so a rate limit two
-//     services away still reaches a retry loop as a delay hint.
+//     the problem's retry_after, bounded by an hour.
 //
-// An UPSTREAM_FAILURE is retryable only when the upstream's status is worth
-// another attempt: 408, 429, 502, 503 or 504, the statuses the retry
-// package's Transport retries. A 500 or 501, any other 4xx and a 3xx fail the
-// same way again. An error that keeps the upstream's code is retryable as that
-// code is.
-//
-// Every error records the upstream's host as Service and its status as
-// UpstreamStatus, for logs only. FromResponse reads at most 64 KiB of the body
-// and leaves closing it to the caller.
-//
-// The code describes the upstream's answer to this service, as a retry loop
-// needs. Before returning it to this service's own client, decide what it
-// means there: an upstream's NOT_FOUND may be the client's doing (a proxied
-// lookup) or this service's bug, which the client should see as a 502.
+// The caller closes the body. The code describes the upstream's answer to
+// this service: before returning it to this service's own client, decide what
+// it means there (an upstream's NOT_FOUND may be this service's bug).
 func FromResponse(resp *http.Response) error {
 	if resp == nil {
 		return Internal(errors.New("result: FromResponse: nil response"))

@@ -11,14 +11,9 @@ import (
 	"github.com/hardenkit/harden/internal/retryafter"
 )
 
-// Error is a domain error: a Code, a message that is safe to show a client, the
-// details its code calls for, and an internal Cause that is logged but never
-// shown to a client. Build one with a constructor (NotFound, Validation …),
-// treat it as immutable once returned, and derive a variant with WithMessage
-// or WithCause.
-//
-// Error matches by code: errors.Is(err, ErrNotFound) holds for every NOT_FOUND
-// error anywhere in err's chain, through %w wrapping and errors.Join.
+// Error is a domain error. Build one with a constructor (NotFound, Validation
+// …), treat it as immutable once returned, and derive a variant with
+// WithMessage or WithCause. It matches the sentinel of its code (ErrNotFound …).
 type Error struct {
 	Code    Code   // the kind of failure; an empty code is treated as CodeInternal
 	Message string // the client-safe explanation, shown as a problem's detail
@@ -40,9 +35,7 @@ type Error struct {
 	// logged, never shown to a client: they describe internal topology.
 	Service        string
 	UpstreamStatus int
-	// Cause is the underlying error, for logs and errors.Is/As. Its text is
-	// never shown to a client.
-	Cause error
+	Cause          error // the underlying error, for logs and errors.Is/As; never shown to a client
 }
 
 // Violation is one thing wrong with a request: where (a JSON Pointer into the
@@ -57,9 +50,9 @@ type Violation struct {
 	Message string `json:"message"`
 }
 
-// Per-code sentinels, for errors.Is. Every *Error matches the sentinel of its
-// code: errors.Is(err, result.ErrNotFound). They are declared as error so that
-// they cannot be modified through the variable.
+// Per-code sentinels: errors.Is(err, ErrNotFound) holds for every NOT_FOUND
+// *Error anywhere in err's chain, through %w wrapping and errors.Join. They
+// are declared as error so that they cannot be modified through the variable.
 var (
 	ErrValidation           error = &Error{Code: CodeValidation}
 	ErrUnauthorized         error = &Error{Code: CodeUnauthorized}
@@ -158,8 +151,7 @@ func Canceled(cause error) *Error {
 	return &Error{Code: CodeCanceled, Message: "the request was canceled", Cause: cause}
 }
 
-// Internal wraps an unexpected failure. The client sees only a generic message;
-// cause is kept for logs and errors.Is/As.
+// Internal wraps an unexpected failure; the client sees a generic message.
 func Internal(cause error) *Error {
 	return &Error{Code: CodeInternal, Message: "an internal error occurred", Cause: cause}
 }
@@ -195,9 +187,8 @@ func (e *Error) WithCause(cause error) *Error {
 	return &c
 }
 
-// Error returns the code, the message and the cause, for logs and developers,
-// such as `NOT_FOUND: project not found (id "42")`. A client never sees this
-// text: a problem response shows only Message.
+// Error returns the code, the message, the ID and the cause, for logs and
+// developers, such as `NOT_FOUND: project not found (id "42")`.
 func (e *Error) Error() string {
 	s := string(e.code())
 	if e.Message != "" {
@@ -221,8 +212,8 @@ func (e *Error) Unwrap() error {
 	return e.Cause
 }
 
-// Is reports whether target is an *Error with the same code, which makes the
-// per-code sentinels work with errors.Is. A nil *Error matches nothing.
+// Is reports whether target is an *Error with e's code, for the sentinels. A
+// nil *Error matches nothing.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t != nil && e != nil && t.code() == e.code()
@@ -231,10 +222,10 @@ func (e *Error) Is(target error) bool {
 // HTTPStatus returns the HTTP status of e's code.
 func (e *Error) HTTPStatus() int { return e.code().HTTPStatus() }
 
-// Retryable reports whether retrying might succeed: the code is retryable
-// (see Code.Retryable), except that an UPSTREAM_FAILURE is retryable only when
-// the dependency's status is one worth a retry (see FromResponse), none (0,
-// such as a connection error) or a 2xx whose body could not be used.
+// Retryable reports whether retrying might succeed: as Code.Retryable says,
+// except that an UPSTREAM_FAILURE is retryable only when its UpstreamStatus is
+// 0 (no response), a 2xx whose body could not be used, or 408, 429, 502, 503
+// or 504, the statuses the retry package's Transport retries.
 func (e *Error) Retryable() bool {
 	c := e.code()
 	if c != CodeUpstreamFailure {
@@ -249,8 +240,7 @@ func (e *Error) Retryable() bool {
 func (e *Error) RetryAfter() time.Duration { return e.After }
 
 // LogValue renders e for log/slog as a group with the code, each detail that
-// is set, and the cause's text. The cause is logged here, never sent to a
-// client.
+// is set, and the cause's text.
 func (e *Error) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.String("code", string(e.code()))}
 	add := func(set bool, a slog.Attr) {

@@ -1,6 +1,7 @@
 package result
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -37,10 +38,8 @@ func (f HandlerFunc) WithLogger(logger *slog.Logger) http.Handler {
 	})
 }
 
-// Recover returns next wrapped so that a panic in it is recovered as
-// HandlerFunc recovers one: logged with its stack through logger (nil means
-// slog.Default()), and answered with a 500 INTERNAL problem unless the
-// response had already started. http.ErrAbortHandler is passed on.
+// Recover returns next wrapped so that a panic in it is recovered, logged
+// through logger (nil means slog.Default()) and answered as HandlerFunc does.
 func Recover(next http.Handler, logger *slog.Logger) http.Handler {
 	return HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		next.ServeHTTP(w, r)
@@ -49,44 +48,37 @@ func Recover(next http.Handler, logger *slog.Logger) http.Handler {
 }
 
 func serve(w http.ResponseWriter, r *http.Request, f HandlerFunc, logger *slog.Logger) {
-	if logger == nil {
-		logger = slog.Default()
+	logger = cmp.Or(logger, slog.Default())
+	logError := func(msg string, attrs ...slog.Attr) {
+		attrs = append([]slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path)}, attrs...)
+		logger.LogAttrs(r.Context(), slog.LevelError, msg, attrs...)
 	}
 	rw := recorder.Wrap(w)
-	defer recoverProblem(rw, r, logger)
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		logError("panic serving request", slog.String("panic", fmt.Sprint(v)),
+			slog.String("stack", string(debug.Stack())), slog.Bool("response_started", rw.Started()))
+		if !rw.Started() {
+			writeProblem(rw, r, Internal(nil))
+		}
+	}()
 	err := f(rw, r)
-	if err == nil {
-		return
-	}
-	if rw.Started() {
-		logger.ErrorContext(r.Context(), "request failed after its response started; problem not written",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
-		return
-	}
-	e := clientError(err)
-	if status := e.HTTPStatus(); status >= 500 {
-		logger.ErrorContext(r.Context(), "request failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", status), slog.Any("error", err))
-	}
-	writeProblem(rw, r, e)
-}
-
-// recoverProblem must be deferred directly: recover only works there.
-func recoverProblem(rw *recorder.Writer, r *http.Request, logger *slog.Logger) {
-	v := recover()
-	if v == nil {
-		return
-	}
-	if v == http.ErrAbortHandler {
-		panic(v)
-	}
-	logger.ErrorContext(r.Context(), "panic serving request",
-		slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())),
-		slog.Bool("response_started", rw.Started()))
-	if !rw.Started() {
-		WriteProblem(rw, r, Internal(fmt.Errorf("panic: %v", v)))
+	switch {
+	case err == nil:
+	case rw.Started():
+		logError("request failed after its response started; problem not written", slog.Any("error", err))
+	default:
+		e := clientError(err)
+		if status := e.HTTPStatus(); status >= 500 {
+			logError("request failed", slog.Int("status", status), slog.Any("error", err))
+		}
+		writeProblem(rw, r, e)
 	}
 }
 
@@ -120,22 +112,13 @@ func Mux(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// probeWriter keeps the header and the first status written to it and
-// discards the body.
+// probeWriter keeps the header and the first status of mux's own answer,
+// which always writes its status before its body, and discards the body.
 type probeWriter struct {
 	header http.Header
 	status int
 }
 
-func (p *probeWriter) Header() http.Header { return p.header }
-
-func (p *probeWriter) WriteHeader(code int) {
-	if p.status == 0 {
-		p.status = code
-	}
-}
-
-func (p *probeWriter) Write(b []byte) (int, error) {
-	p.WriteHeader(http.StatusOK)
-	return len(b), nil
-}
+func (p *probeWriter) Header() http.Header         { return p.header }
+func (p *probeWriter) WriteHeader(code int)        { p.status = cmp.Or(p.status, code) }
+func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }

@@ -44,24 +44,20 @@ func clientError(err error) *Error {
 	return Internal(nil)
 }
 
-// WriteProblem writes err as an RFC 9457 application/problem+json response.
-// Call it before anything else is written to w, as HandlerFunc and Recover
-// do. It does nothing for a nil err; r may be nil.
+// WriteProblem writes err as a Problem, before anything else is written to w.
+// It does nothing for a nil err; r may be nil.
 //
 // The problem describes the first *Error in err's chain; any other error, and
-// a *Error with an unknown code, is a generic 500 INTERNAL problem. No Cause
-// and no text of an error that is not a *Error is ever written. The body
-// carries the request path as instance, the request ID from the response's
-// X-Request-ID header (logx's middleware sets it), field violations as
-// errors, and a delay both as retry_after and as a Retry-After header, in
-// whole seconds rounded up; a METHOD_NOT_ALLOWED error's methods go in the
-// Allow header.
+// a *Error with an unknown code, is a generic 500 INTERNAL problem, so no
+// Cause and no text of another error is ever written. The request ID comes
+// from the response's X-Request-ID header (logx's middleware sets it). A delay
+// also goes in the Retry-After header, and a METHOD_NOT_ALLOWED error's
+// methods in the Allow header.
 //
-// Headers set for the success response that was not sent are cleared where
-// they would misdescribe the problem (Content-Encoding, ETag, Last-Modified,
-// Content-Disposition, Content-Range, a stale Retry-After); others, such as
-// CORS headers or Vary, are kept. Cache-Control is no-store, since the body
-// carries this request's ID.
+// Headers that would misdescribe the problem are cleared (Content-Encoding,
+// ETag, Last-Modified, Content-Disposition, Content-Range, a stale
+// Retry-After); others, such as CORS headers or Vary, are kept. Cache-Control
+// is no-store, since the body carries this request's ID.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	if err == nil {
 		return

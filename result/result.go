@@ -12,7 +12,7 @@ import (
 // The zero Result holds the zero value of T and no error. A Result is
 // immutable and safe to copy and share between goroutines, provided T is.
 type Result[T any] struct {
-	value T
+	value T // the zero value when err is set
 	err   error
 }
 
@@ -40,13 +40,7 @@ func Of[T any](v T, err error) Result[T] {
 }
 
 // Get returns the value and the error, as a Go function would.
-func (r Result[T]) Get() (T, error) {
-	if r.err != nil {
-		var zero T
-		return zero, r.err
-	}
-	return r.value, nil
-}
+func (r Result[T]) Get() (T, error) { return r.value, r.err }
 
 // Err returns the error, or nil for a successful Result.
 func (r Result[T]) Err() error { return r.err }
