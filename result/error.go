@@ -101,20 +101,18 @@ func Validation(violations ...Violation) *Error {
 	return &Error{Code: CodeValidation, Message: msg, Violations: violations}
 }
 
-// Unauthorized reports missing or invalid credentials; reason is a short,
-// client-safe reason such as "token_expired", or "".
+// Unauthorized reports missing or invalid credentials, for reason (see Reason).
 func Unauthorized(reason string) *Error {
 	return &Error{Code: CodeUnauthorized, Message: "authentication is required", Reason: reason}
 }
 
-// Forbidden reports that the caller may not do this; reason is a short,
-// client-safe reason, or "".
+// Forbidden reports that the caller may not do this, for reason (see Reason).
 func Forbidden(reason string) *Error {
 	return &Error{Code: CodeForbidden, Message: "you may not perform this action", Reason: reason}
 }
 
 // Conflict reports that the request clashes with the current state of the
-// resource with the given id, for a client-safe reason such as "already_exists".
+// resource with the given id, for reason (such as "already_exists", or "").
 func Conflict(resource, id, reason string) *Error {
 	return &Error{Code: CodeConflict, Message: resource + " conflicts with its current state", Resource: resource, ID: id, Reason: reason}
 }
@@ -125,9 +123,8 @@ func PayloadTooLarge(limit int64) *Error {
 	return &Error{Code: CodePayloadTooLarge, Message: msg, Limit: limit}
 }
 
-// UnsupportedMediaType reports a body whose media type is not one of supported.
-// The offered type is quoted and cut short in the message, since it comes from
-// the client.
+// UnsupportedMediaType reports a body whose media type is not one of supported;
+// the message quotes the client's type, cut short.
 func UnsupportedMediaType(mediaType string, supported ...string) *Error {
 	msg := "unsupported media type " + strconv.Quote(cut(mediaType, 64))
 	if mediaType == "" {
@@ -139,14 +136,13 @@ func UnsupportedMediaType(mediaType string, supported ...string) *Error {
 	return &Error{Code: CodeUnsupportedMediaType, Message: msg, Reason: "unsupported_media_type"}
 }
 
-// RateLimited reports that the caller has sent too many requests and should
-// wait after before trying again (0 if unknown).
+// RateLimited reports too many requests; the caller should wait after (0 if
+// unknown) before trying again.
 func RateLimited(after time.Duration) *Error {
 	return &Error{Code: CodeRateLimited, Message: "too many requests; try again later", After: after}
 }
 
-// Canceled reports that the caller gave up, such as when a request's context
-// was canceled because the client went away.
+// Canceled reports that the caller gave up, such as a client that went away.
 func Canceled(cause error) *Error {
 	return &Error{Code: CodeCanceled, Message: "the request was canceled", Cause: cause}
 }
@@ -157,13 +153,13 @@ func Internal(cause error) *Error {
 }
 
 // UpstreamFailure reports that a dependency (service) failed, with its HTTP
-// status if it has one (0 otherwise) and the underlying error.
+// status (0 if none) and the underlying error.
 func UpstreamFailure(service string, status int, cause error) *Error {
 	return &Error{Code: CodeUpstreamFailure, Message: "a dependency failed", Service: service, UpstreamStatus: status, Cause: cause}
 }
 
-// Unavailable reports that the service cannot serve for now, for a client-safe
-// reason (such as "maintenance", or ""), and how long to wait (0 if unknown).
+// Unavailable reports that the service cannot serve for now, for reason (such
+// as "maintenance", or ""); the caller should wait after (0 if unknown).
 func Unavailable(reason string, after time.Duration) *Error {
 	return &Error{Code: CodeUnavailable, Message: "the service is temporarily unavailable", Reason: reason, After: after}
 }

@@ -24,8 +24,7 @@ import (
 // slog.Default(), or to the logger given to WithLogger.
 type HandlerFunc func(http.ResponseWriter, *http.Request) error
 
-// ServeHTTP calls f(w, r) and writes its error, or recovers its panic, as a
-// problem response, logging through slog.Default().
+// ServeHTTP calls f(w, r) and writes its error, or recovers its panic.
 func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serve(w, r, f, nil)
 }
@@ -65,7 +64,7 @@ func serve(w http.ResponseWriter, r *http.Request, f HandlerFunc, logger *slog.L
 		logError("panic serving request", slog.String("panic", fmt.Sprint(v)),
 			slog.String("stack", string(debug.Stack())), slog.Bool("response_started", rw.Started()))
 		if !rw.Started() {
-			writeProblem(rw, r, Internal(nil))
+			WriteProblem(rw, r, Internal(nil))
 		}
 	}()
 	err := f(rw, r)
@@ -74,11 +73,10 @@ func serve(w http.ResponseWriter, r *http.Request, f HandlerFunc, logger *slog.L
 	case rw.Started():
 		logError("request failed after its response started; problem not written", slog.Any("error", err))
 	default:
-		e := clientError(err)
-		if status := e.HTTPStatus(); status >= 500 {
-			logError("request failed", slog.Int("status", status), slog.Any("error", err))
+		WriteProblem(rw, r, err)
+		if rw.Status >= 500 {
+			logError("request failed", slog.Int("status", rw.Status), slog.Any("error", err))
 		}
-		writeProblem(rw, r, e)
 	}
 }
 

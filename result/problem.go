@@ -35,15 +35,6 @@ type Problem struct {
 	Limit      int64       `json:"limit,omitempty"`       // the limit exceeded (bytes, for PAYLOAD_TOO_LARGE)
 }
 
-// clientError returns the *Error a client may see for err: the first *Error
-// in err's chain if its code is known, or else a generic INTERNAL error.
-func clientError(err error) *Error {
-	if e, ok := errors.AsType[*Error](err); ok && e != nil && e.Code.Known() {
-		return e
-	}
-	return Internal(nil)
-}
-
 // WriteProblem writes err as a Problem, before anything else is written to w.
 // It does nothing for a nil err; r may be nil.
 //
@@ -62,10 +53,10 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	if err == nil {
 		return
 	}
-	writeProblem(w, r, clientError(err))
-}
-
-func writeProblem(w http.ResponseWriter, r *http.Request, e *Error) {
+	e, ok := errors.AsType[*Error](err)
+	if !ok || e == nil || !e.Code.Known() {
+		e = Internal(nil)
+	}
 	c, h := e.Code, w.Header()
 	p := Problem{
 		Type: c.ProblemType(), Title: c.Title(), Status: c.HTTPStatus(), Detail: cmp.Or(e.Message, c.Title()),
@@ -76,12 +67,8 @@ func writeProblem(w http.ResponseWriter, r *http.Request, e *Error) {
 		p.Instance = r.URL.Path
 	}
 	if e.After > 0 {
-		// Rounded up, as rounding down would invite the client back too
-		// early; dividing first keeps the largest durations from overflowing.
-		p.RetryAfter = int64(e.After / time.Second)
-		if e.After%time.Second != 0 {
-			p.RetryAfter++
-		}
+		// Rounded up: rounding down would invite the client back too early.
+		p.RetryAfter = int64((e.After-1)/time.Second) + 1
 	}
 	body, _ := json.Marshal(p) // strings and integers only: it cannot fail
 	h.Set("Content-Type", ContentTypeProblem)
