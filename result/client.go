@@ -8,8 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hardenkit/harden/internal/retryafter"
 )
@@ -79,16 +79,9 @@ func FromResponse(resp *http.Response) error {
 	return e
 }
 
-// cut returns s cut to at most n bytes without splitting a UTF-8 character.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
+// cut returns s cut to at most n bytes, dropping invalid UTF-8 such as a
+// character split at the cut.
+func cut(s string, n int) string { return strings.ToValidUTF8(s[:min(n, len(s))], "") }
 
 // readProblem decodes a problem+json body with a known code.
 func readProblem(resp *http.Response) (Problem, bool) {

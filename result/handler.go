@@ -11,17 +11,14 @@ import (
 	"github.com/hardenkit/harden/internal/recorder"
 )
 
-// HandlerFunc is an HTTP handler that returns an error instead of writing one.
-// Its ServeHTTP writes a returned error with WriteProblem, so a handler can end
-// with `return result.NotFound("project", id)`.
-//
-// ServeHTTP also recovers a panic in the handler, logging its value and stack,
-// and answers 500 INTERNAL; a panic with http.ErrAbortHandler, net/http's
-// silent abort, is passed on. Errors with a 5xx status are logged with their
-// cause, which the client never sees. If the response had already started,
-// ServeHTTP logs instead of writing a second one. Lines go at level Error,
-// with the request's context so correlation and trace IDs follow, to
-// slog.Default(), or to the logger given to WithLogger.
+// HandlerFunc is an HTTP handler that returns an error instead of writing one:
+// ServeHTTP writes it with WriteProblem, so a handler can end with
+// `return result.NotFound("project", id)`, and logs it with its cause if its
+// status is 5xx. ServeHTTP also recovers a panic, logging its value and
+// stack, and answers 500 INTERNAL; http.ErrAbortHandler, net/http's silent
+// abort, is passed on. If the response had already started, it logs instead
+// of writing. Lines go at level Error, with the request's context so that
+// request and trace IDs follow, to slog.Default() or the WithLogger logger.
 type HandlerFunc func(http.ResponseWriter, *http.Request) error
 
 // ServeHTTP calls f(w, r) and writes its error, or recovers its panic.
@@ -29,8 +26,8 @@ func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serve(w, r, f, nil)
 }
 
-// WithLogger returns f as an http.Handler that logs through logger instead of
-// slog.Default(); a nil logger means slog.Default().
+// WithLogger returns f as an http.Handler that logs through logger (nil means
+// slog.Default()).
 func (f HandlerFunc) WithLogger(logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		serve(w, r, f, logger)
@@ -82,19 +79,17 @@ func serve(w http.ResponseWriter, r *http.Request, f HandlerFunc, logger *slog.L
 
 // Mux returns a handler that serves requests through mux, except that the
 // answers mux would make itself, for a path no pattern matches (404) or a
-// method no pattern allows (405, with the Allow header the mux would send),
-// are NOT_FOUND and METHOD_NOT_ALLOWED problems, so that every answer of a
-// service is a problem. It asks mux.Handler(r) for the pattern: an empty one
-// means mux has no handler of the application's for the request. A nil mux
-// answers every request with NOT_FOUND.
+// method no pattern allows (405, with the Allow header mux would send), are
+// NOT_FOUND and METHOD_NOT_ALLOWED problems, so that every answer of a service
+// is a problem. A nil mux answers every request with NOT_FOUND.
 func Mux(mux *http.ServeMux) http.Handler {
 	if mux == nil {
 		mux = http.NewServeMux()
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h, pattern := mux.Handler(r); pattern == "" {
-			// Learn what mux would answer: 404, 405 or a redirect to a
-			// cleaned path.
+			// No pattern of the application's matches: learn whether mux
+			// would answer 404, 405 or a redirect to a cleaned path.
 			probe := &probeWriter{header: http.Header{}}
 			h.ServeHTTP(probe, r)
 			switch probe.status {
