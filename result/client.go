@@ -85,11 +85,8 @@ func cut(s string, n int) string { return strings.ToValidUTF8(s[:min(n, len(s))]
 
 // readProblem decodes a problem+json body with a known code.
 func readProblem(resp *http.Response) (Problem, bool) {
-	if resp.Body == nil {
-		return Problem{}, false
-	}
-	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if err != nil || mt != ContentTypeProblem {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")) // a bad parameter still gives mt
+	if resp.Body == nil || mt != ContentTypeProblem {
 		return Problem{}, false
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxProblemBody+1))

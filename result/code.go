@@ -36,8 +36,7 @@ type codeInfo struct {
 	retryable bool
 }
 
-// codes is the closed set in order of HTTP status, and the one place in code
-// where a code's status, title and retry rule are written.
+// codes is the closed set in order of HTTP status: the one source of each fact.
 var codes = [...]codeInfo{
 	{CodeValidation, http.StatusBadRequest, "Invalid request", false},
 	{CodeUnauthorized, http.StatusUnauthorized, "Unauthorized", false},

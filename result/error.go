@@ -18,21 +18,16 @@ type Error struct {
 	Code    Code   // the kind of failure; an empty code is treated as CodeInternal
 	Message string // the client-safe explanation, shown as a problem's detail
 
-	// Resource and ID name what was not found or conflicted (NOT_FOUND, CONFLICT).
-	Resource, ID string
-	// Violations lists what is wrong with a request, field by field (VALIDATION).
-	Violations []Violation
+	Resource, ID string        // what was not found or conflicted, and its id (NOT_FOUND, CONFLICT)
+	Violations   []Violation   // what is wrong with a request, field by field (VALIDATION)
+	After        time.Duration // how long a client should wait to try again (RATE_LIMITED, UNAVAILABLE)
+	Limit        int64         // the limit that was exceeded, in bytes for PAYLOAD_TOO_LARGE
+	Allow        []string      // the methods the resource supports (METHOD_NOT_ALLOWED)
 	// Reason is a short, client-safe, machine-readable reason, such as
 	// "token_expired" (UNAUTHORIZED, FORBIDDEN, CONFLICT, UNAVAILABLE).
 	Reason string
-	// After is how long a client should wait before trying again
-	// (RATE_LIMITED, UNAVAILABLE). RetryAfter returns it.
-	After time.Duration
-	Limit int64    // the limit that was exceeded, in bytes for PAYLOAD_TOO_LARGE
-	Allow []string // the methods the resource supports (METHOD_NOT_ALLOWED)
-	// Service and UpstreamStatus identify a failed dependency and its HTTP
-	// status (UPSTREAM_FAILURE, and errors made by FromResponse). They are
-	// logged, never shown to a client: they describe internal topology.
+	// Service and UpstreamStatus name a failed dependency and its HTTP status
+	// (UPSTREAM_FAILURE, FromResponse): internal topology, logged, never shown.
 	Service        string
 	UpstreamStatus int
 	Cause          error // the underlying error, for logs and errors.Is/As; never shown to a client
