@@ -37,9 +37,8 @@ const (
 //     header (seconds or an HTTP-date; a malformed value is ignored), or else
 //     the problem's retry_after, bounded by an hour.
 //
-// The caller closes the body. The code describes the upstream's answer to
-// this service: before returning it to this service's own client, decide what
-// it means there (an upstream's NOT_FOUND may be this service's bug).
+// The caller closes the body. The code is the upstream's answer to this
+// service; an upstream's NOT_FOUND may be a 502 to this service's client.
 func FromResponse(resp *http.Response) error {
 	if resp == nil {
 		return Internal(errors.New("result: FromResponse: nil response"))

@@ -33,7 +33,6 @@
 //
 // # Results as values
 //
-// Result[T] holds a value or an error for fan-out and batches: Ok, Fail, Of,
-// Get, Map to change the type, and Split to separate a batch into its values
-// and one joined error.
+// Result[T] holds a value or an error for fan-out and batches; Split
+// separates a batch into its values and one joined error.
 package result

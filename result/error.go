@@ -218,16 +218,14 @@ func (e *Error) HTTPStatus() int { return e.code().HTTPStatus() }
 // 0 (no response), a 2xx whose body could not be used, or 408, 429, 502, 503
 // or 504, the statuses the retry package's Transport retries.
 func (e *Error) Retryable() bool {
-	c := e.code()
-	if c != CodeUpstreamFailure {
-		return c.Retryable()
+	if c := e.code(); c != CodeUpstreamFailure {
+		return c.Retryable() // before reading a field: e may be nil
 	}
 	s := e.UpstreamStatus
 	return s == 0 || (s >= 200 && s <= 299) || retryafter.RetryableStatus(s)
 }
 
-// RetryAfter returns how long to wait before trying again, or 0 if e says
-// nothing.
+// RetryAfter returns After: how long to wait before trying again, or 0.
 func (e *Error) RetryAfter() time.Duration { return e.After }
 
 // LogValue renders e for log/slog as a group with the code, each detail that
@@ -242,13 +240,11 @@ func (e *Error) LogValue() slog.Value {
 	add(e.Message != "", slog.String("message", e.Message))
 	add(e.Resource != "", slog.String("resource", e.Resource))
 	add(e.ID != "", slog.String("id", e.ID))
-	if len(e.Violations) > 0 {
-		ptrs := make([]string, len(e.Violations))
-		for i, v := range e.Violations {
-			ptrs[i] = v.Pointer + " " + v.Rule
-		}
-		attrs = append(attrs, slog.Any("violations", ptrs))
+	var ptrs []string
+	for _, v := range e.Violations {
+		ptrs = append(ptrs, v.Pointer+" "+v.Rule)
 	}
+	add(ptrs != nil, slog.Any("violations", ptrs))
 	add(e.Reason != "", slog.String("reason", e.Reason))
 	add(e.After > 0, slog.Duration("retry_after", e.After))
 	add(e.Limit > 0, slog.Int64("limit", e.Limit))
@@ -274,13 +270,12 @@ func (e *Error) code() Code {
 // for context.Canceled; and CodeInternal for anything else, a nil *Error
 // included.
 func CodeOf(err error) Code {
-	if err == nil {
-		return ""
-	}
-	if e, ok := errors.AsType[*Error](err); ok {
-		return e.code()
-	}
+	e, ok := errors.AsType[*Error](err)
 	switch {
+	case err == nil:
+		return ""
+	case ok:
+		return e.code()
 	case errors.Is(err, context.DeadlineExceeded):
 		return CodeTimeout
 	case errors.Is(err, context.Canceled):

@@ -67,10 +67,9 @@ func Map[T, U any](r Result[T], f func(T) (U, error)) Result[U] {
 }
 
 // Split separates a batch into the values of its successes, in order, and one
-// error joining its failures (nil when all succeeded), for partial success:
-// process what worked, report what did not. Each failure is wrapped with its
-// index in rs ("item 3: …"), and errors.Is, errors.As and CodeOf see through
-// the join to every failure.
+// error joining its failures (nil when all succeeded), each wrapped with its
+// index in rs ("item 3: …"). errors.Is and errors.As see every failure through
+// the join; CodeOf gives the first one's code.
 func Split[T any](rs []Result[T]) ([]T, error) {
 	values := make([]T, 0, len(rs))
 	var errs []error
