@@ -91,8 +91,7 @@ func (c Code) Retryable() bool { return c.info().retryable }
 
 // ProblemType returns the stable RFC 9457 problem "type" URI for c, a tag URI
 // (RFC 4151) ending in the code in lower case with '-' for '_', such as
-// "tag:hardenkit.dev,2026:problem/not-found". Clients may compare it as an
-// opaque identifier; it is not meant to be dereferenced.
+// "tag:hardenkit.dev,2026:problem/not-found", to compare, not dereference.
 func (c Code) ProblemType() string {
 	return "tag:hardenkit.dev,2026:problem/" + strings.ToLower(strings.ReplaceAll(string(c.info().code), "_", "-"))
 }

@@ -194,8 +194,8 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Unwrap returns the internal cause. A nil e, returned as an error by
-// mistake, unwraps to nil, so that errors.Is and errors.As pass it by.
+// Unwrap returns the cause, or nil for a nil e, which errors.Is and errors.As
+// then pass by.
 func (e *Error) Unwrap() error {
 	if e == nil {
 		return nil

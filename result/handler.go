@@ -83,9 +83,7 @@ func serve(w http.ResponseWriter, r *http.Request, f HandlerFunc, logger *slog.L
 // NOT_FOUND and METHOD_NOT_ALLOWED problems, so that every answer of a service
 // is a problem. A nil mux answers every request with NOT_FOUND.
 func Mux(mux *http.ServeMux) http.Handler {
-	if mux == nil {
-		mux = http.NewServeMux()
-	}
+	mux = cmp.Or(mux, http.NewServeMux())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h, pattern := mux.Handler(r); pattern == "" {
 			// No pattern of the application's matches: learn whether mux
