@@ -22,9 +22,7 @@ import (
 type HandlerFunc func(http.ResponseWriter, *http.Request) error
 
 // ServeHTTP calls f(w, r) and writes its error, or recovers its panic.
-func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	serve(w, r, f, nil)
-}
+func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) { serve(w, r, f, nil) }
 
 // WithLogger returns f as an http.Handler that logs through logger (nil means
 // slog.Default()).

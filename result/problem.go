@@ -56,8 +56,8 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	if err == nil {
 		return
 	}
-	e, ok := errors.AsType[*Error](err)
-	if !ok || e == nil || !e.Code.Known() {
+	e, _ := errors.AsType[*Error](err)
+	if e == nil || !e.Code.Known() {
 		e = Internal(nil)
 	}
 	c, h := e.Code, w.Header()
