@@ -49,17 +49,13 @@ type handler struct {
 
 var _ slog.Handler = (*handler)(nil)
 
-// NewHandler returns a slog.Handler that passes every record to inner after
-// adding, from the record's context, request_id (see [WithRequestID]),
-// trace_id and span_id when the context holds a valid OpenTelemetry span
-// context, and the attributes of opts.Extractors. These always land at the
-// root of the record, even after WithGroup; a record that carries its own
-// request_id at the root keeps it, without a second one. Before inner sees
-// them, the attributes of the record, of WithAttrs and of groups at any depth
-// have their LogValuers resolved, their durations written as Go duration
-// strings ("1.5s"), and the values of denylisted keys (see
-// [DefaultRedactKeys]) replaced by [Redacted], without calling their
-// LogValuers. Enabled is passed straight to inner.
+// NewHandler returns a slog.Handler that passes every record to inner with
+// the context attributes added at its root and its own attributes rewritten,
+// as the package documentation describes: request_id (see [WithRequestID],
+// kept as is when the record has its own at the root), trace_id and span_id
+// of a valid OpenTelemetry span context, and the extractors' attributes;
+// LogValuers resolved, durations as Go duration strings, and denylisted keys
+// redacted without calling their LogValuers. Enabled is passed to inner.
 //
 // A nil inner means a JSON handler writing to os.Stdout at level Info; nil
 // opts means the defaults. The handler is safe for concurrent use if inner

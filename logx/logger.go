@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 )
 
 // Format selects how [New] writes records.
@@ -49,12 +50,8 @@ type Options struct {
 }
 
 // New returns a logger that writes to w through a logx handler (see
-// [NewHandler]): every record carries the request and trace IDs of its
-// context, and secrets are redacted. A nil w means os.Stdout; nil opts means
-// the production defaults described on [Options].
-//
-// Log with the ...Context methods (InfoContext, ErrorContext, ...) so the
-// IDs in the context reach the record.
+// [NewHandler]). A nil w means os.Stdout; nil opts means the production
+// defaults described on [Options].
 func New(w io.Writer, opts *Options) *slog.Logger {
 	if w == nil {
 		w = os.Stdout
@@ -67,13 +64,8 @@ func New(w io.Writer, opts *Options) *slog.Logger {
 	if opts.Format == FormatText {
 		inner = slog.NewTextHandler(w, hopts)
 	}
-	var static []slog.Attr
-	for _, a := range []slog.Attr{
+	static := slices.DeleteFunc([]slog.Attr{
 		slog.String("service", opts.Service), slog.String("version", opts.Version), slog.String("env", opts.Environment),
-	} {
-		if a.Value.String() != "" {
-			static = append(static, a)
-		}
-	}
+	}, func(a slog.Attr) bool { return a.Value.String() == "" })
 	return slog.New(NewHandler(inner, &opts.HandlerOptions).WithAttrs(static))
 }

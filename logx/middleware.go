@@ -1,6 +1,7 @@
 package logx
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -50,8 +51,7 @@ type MiddlewareOptions struct {
 // The ID is the incoming [HeaderRequestID] if valid (see [ValidRequestID];
 // anything else is dropped, never logged or echoed), or else a new one. It is
 // set on the response header before the next handler runs, and stored in the
-// request's context ([RequestID]) with the W3C trace context of the request
-// headers, so that logs carry request_id, trace_id and span_id.
+// request's context ([RequestID]) with the caller's trace context.
 //
 // The access line has method, path (percent-encoded, without the query),
 // status, bytes (of the body), duration and request_id, at level Error for a
@@ -77,12 +77,8 @@ func Middleware(opts *MiddlewareOptions) func(http.Handler) http.Handler {
 	if m.NewID == nil {
 		m.NewID = NewRequestID
 	}
-	if m.Propagator == nil {
-		m.Propagator = propagation.TraceContext{}
-	}
-	if m.Message == "" {
-		m.Message = "http request"
-	}
+	m.Propagator = cmp.Or[propagation.TextMapPropagator](m.Propagator, propagation.TraceContext{})
+	m.Message = cmp.Or(m.Message, "http request")
 	return func(next http.Handler) http.Handler {
 		if next == nil {
 			next = http.NotFoundHandler()
@@ -193,11 +189,7 @@ func (m *MiddlewareOptions) access(r *http.Request, s *served, d time.Duration, 
 	case status >= 400 || aborted:
 		level = slog.LevelWarn
 	}
-	logger := m.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	ctx := r.Context()
+	logger, ctx := cmp.Or(m.Logger, slog.Default()), r.Context()
 	if !logger.Enabled(ctx, level) {
 		return
 	}

@@ -7,7 +7,8 @@ import (
 
 // Code is the machine-readable kind of an error. Codes form a closed set; each
 // has one HTTP status, a short title and a retry rule. A client may switch on
-// the code, so it never changes for a given condition.
+// the code, so it never changes for a given condition. Every method treats a
+// code outside the set as CodeInternal, except Known and String.
 type Code string
 
 // The codes, with the HTTP status of each.
@@ -35,8 +36,7 @@ type codeInfo struct {
 	retryable bool
 }
 
-// codes is the closed set in order of HTTP status, and the one place in code
-// where a code's status, title and retry rule are written.
+// codes is the closed set in order of HTTP status: the one source of each fact.
 var codes = [...]codeInfo{
 	{CodeValidation, http.StatusBadRequest, "Invalid request", false},
 	{CodeUnauthorized, http.StatusUnauthorized, "Unauthorized", false},
@@ -54,15 +54,14 @@ var codes = [...]codeInfo{
 	{CodeTimeout, http.StatusGatewayTimeout, "Timeout", true},
 }
 
-// lookup returns the row of c, or INTERNAL's row and false for an unknown code.
-func lookup(c Code) (codeInfo, bool) {
+// info returns the row of c, or INTERNAL's row for an unknown code.
+func (c Code) info() codeInfo {
 	for _, info := range codes {
 		if info.code == c {
-			return info, true
+			return info
 		}
 	}
-	info, _ := lookup(CodeInternal)
-	return info, false
+	return CodeInternal.info()
 }
 
 // Codes returns every code, in order of HTTP status.
@@ -75,42 +74,26 @@ func Codes() []Code {
 }
 
 // Known reports whether c is one of the defined codes.
-func (c Code) Known() bool {
-	_, ok := lookup(c)
-	return ok
-}
+func (c Code) Known() bool { return c.info().code == c }
 
-// HTTPStatus returns the HTTP status for c; an unknown code is treated as
-// CodeInternal (500).
-func (c Code) HTTPStatus() int {
-	info, _ := lookup(c)
-	return info.status
-}
+// HTTPStatus returns the HTTP status for c.
+func (c Code) HTTPStatus() int { return c.info().status }
 
 // Title returns a short, human-readable summary of c, such as "Not found",
-// suitable for a problem's title. An unknown code has the title of CodeInternal.
-func (c Code) Title() string {
-	info, _ := lookup(c)
-	return info.title
-}
+// suitable for a problem's title.
+func (c Code) Title() string { return c.info().title }
 
 // Retryable reports whether an operation that failed with c may succeed if
 // tried again: true for RATE_LIMITED, UPSTREAM_FAILURE, UNAVAILABLE and
 // TIMEOUT. Every other code fails the same way again (a 4xx), is a bug
 // (INTERNAL), or means the caller gave up (CANCELED).
-func (c Code) Retryable() bool {
-	info, _ := lookup(c)
-	return info.retryable
-}
+func (c Code) Retryable() bool { return c.info().retryable }
 
 // ProblemType returns the stable RFC 9457 problem "type" URI for c, a tag URI
 // (RFC 4151) ending in the code in lower case with '-' for '_', such as
-// "tag:hardenkit.dev,2026:problem/not-found". Clients may compare it as an
-// opaque identifier; it is not meant to be dereferenced. An unknown code has
-// the type of CodeInternal.
+// "tag:hardenkit.dev,2026:problem/not-found", to compare, not dereference.
 func (c Code) ProblemType() string {
-	info, _ := lookup(c)
-	return "tag:hardenkit.dev,2026:problem/" + strings.ToLower(strings.ReplaceAll(string(info.code), "_", "-"))
+	return "tag:hardenkit.dev,2026:problem/" + strings.ToLower(strings.ReplaceAll(string(c.info().code), "_", "-"))
 }
 
 // String returns the code itself, such as "NOT_FOUND".

@@ -7,7 +7,8 @@
 // A Code is one of a closed set (NOT_FOUND, VALIDATION, RATE_LIMITED …), each
 // with one HTTP status, a title and a retry rule. An *Error carries a code, a
 // message that is safe to show a client, the details its code calls for and
-// an internal Cause that is logged but never shown to a client.
+// an internal Cause that is logged but never shown to a client: an error that
+// is not a *Error is INTERNAL to a client, and its text never reaches one.
 //
 //	if p == nil {
 //		return result.NotFound("project", id)
@@ -18,20 +19,9 @@
 //
 // Errors match by code, so the sentinels work with errors.Is through %w
 // wrapping and errors.Join; CodeOf finds the code of any error, and
-// errors.AsType[*result.Error] the error itself:
-//
-//	errors.Is(err, result.ErrNotFound)
-//	result.CodeOf(err) == result.CodeRateLimited
-//
-// An error that is not a *Error is INTERNAL to a client, and its text never
-// reaches one.
-//
-// # How other packages meet result
-//
-// *Error implements small behaviour interfaces rather than being imported
-// everywhere: Retryable() bool and RetryAfter() time.Duration (read by a retry
-// loop), HTTPStatus() int, and slog.LogValuer, so it logs as a group with its
-// code, details and cause.
+// errors.AsType[*result.Error] the error itself. Other packages need not
+// import result: *Error has the methods Retryable() bool and RetryAfter()
+// time.Duration that a retry loop reads, HTTPStatus() int, and LogValue.
 //
 // # HTTP
 //
@@ -43,7 +33,6 @@
 //
 // # Results as values
 //
-// Result[T] holds a value or an error for fan-out and batches: Ok, Fail, Of,
-// Get, Map to change the type, and Split to separate a batch into its values
-// and one joined error.
+// Result[T] holds a value or an error for fan-out and batches; Split
+// separates a batch into its values and one joined error.
 package result

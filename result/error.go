@@ -11,38 +11,26 @@ import (
 	"github.com/hardenkit/harden/internal/retryafter"
 )
 
-// Error is a domain error: a Code, a message that is safe to show a client, the
-// details its code calls for, and an internal Cause that is logged but never
-// shown to a client. Build one with a constructor (NotFound, Validation …),
-// treat it as immutable once returned, and derive a variant with WithMessage
-// or WithCause.
-//
-// Error matches by code: errors.Is(err, ErrNotFound) holds for every NOT_FOUND
-// error anywhere in err's chain, through %w wrapping and errors.Join.
+// Error is a domain error. Build one with a constructor (NotFound, Validation
+// …), treat it as immutable once returned, and derive a variant with
+// WithMessage or WithCause. It matches the sentinel of its code (ErrNotFound …).
 type Error struct {
 	Code    Code   // the kind of failure; an empty code is treated as CodeInternal
 	Message string // the client-safe explanation, shown as a problem's detail
 
-	// Resource and ID name what was not found or conflicted (NOT_FOUND, CONFLICT).
-	Resource, ID string
-	// Violations lists what is wrong with a request, field by field (VALIDATION).
-	Violations []Violation
+	Resource, ID string        // what was not found or conflicted, and its id (NOT_FOUND, CONFLICT)
+	Violations   []Violation   // what is wrong with a request, field by field (VALIDATION)
+	After        time.Duration // how long a client should wait to try again (RATE_LIMITED, UNAVAILABLE)
+	Limit        int64         // the limit that was exceeded, in bytes for PAYLOAD_TOO_LARGE
+	Allow        []string      // the methods the resource supports (METHOD_NOT_ALLOWED)
 	// Reason is a short, client-safe, machine-readable reason, such as
 	// "token_expired" (UNAUTHORIZED, FORBIDDEN, CONFLICT, UNAVAILABLE).
 	Reason string
-	// After is how long a client should wait before trying again
-	// (RATE_LIMITED, UNAVAILABLE). RetryAfter returns it.
-	After time.Duration
-	Limit int64    // the limit that was exceeded, in bytes for PAYLOAD_TOO_LARGE
-	Allow []string // the methods the resource supports (METHOD_NOT_ALLOWED)
-	// Service and UpstreamStatus identify a failed dependency and its HTTP
-	// status (UPSTREAM_FAILURE, and errors made by FromResponse). They are
-	// logged, never shown to a client: they describe internal topology.
+	// Service and UpstreamStatus name a failed dependency and its HTTP status
+	// (UPSTREAM_FAILURE, FromResponse): internal topology, logged, never shown.
 	Service        string
 	UpstreamStatus int
-	// Cause is the underlying error, for logs and errors.Is/As. Its text is
-	// never shown to a client.
-	Cause error
+	Cause          error // the underlying error, for logs and errors.Is/As; never shown to a client
 }
 
 // Violation is one thing wrong with a request: where (a JSON Pointer into the
@@ -57,9 +45,9 @@ type Violation struct {
 	Message string `json:"message"`
 }
 
-// Per-code sentinels, for errors.Is. Every *Error matches the sentinel of its
-// code: errors.Is(err, result.ErrNotFound). They are declared as error so that
-// they cannot be modified through the variable.
+// Per-code sentinels: errors.Is(err, ErrNotFound) holds for every NOT_FOUND
+// *Error anywhere in err's chain, through %w wrapping and errors.Join. They
+// are declared as error so that they cannot be modified through the variable.
 var (
 	ErrValidation           error = &Error{Code: CodeValidation}
 	ErrUnauthorized         error = &Error{Code: CodeUnauthorized}
@@ -108,20 +96,18 @@ func Validation(violations ...Violation) *Error {
 	return &Error{Code: CodeValidation, Message: msg, Violations: violations}
 }
 
-// Unauthorized reports missing or invalid credentials; reason is a short,
-// client-safe reason such as "token_expired", or "".
+// Unauthorized reports missing or invalid credentials, for reason (see Reason).
 func Unauthorized(reason string) *Error {
 	return &Error{Code: CodeUnauthorized, Message: "authentication is required", Reason: reason}
 }
 
-// Forbidden reports that the caller may not do this; reason is a short,
-// client-safe reason, or "".
+// Forbidden reports that the caller may not do this, for reason (see Reason).
 func Forbidden(reason string) *Error {
 	return &Error{Code: CodeForbidden, Message: "you may not perform this action", Reason: reason}
 }
 
 // Conflict reports that the request clashes with the current state of the
-// resource with the given id, for a client-safe reason such as "already_exists".
+// resource with the given id, for reason (such as "already_exists", or "").
 func Conflict(resource, id, reason string) *Error {
 	return &Error{Code: CodeConflict, Message: resource + " conflicts with its current state", Resource: resource, ID: id, Reason: reason}
 }
@@ -132,9 +118,8 @@ func PayloadTooLarge(limit int64) *Error {
 	return &Error{Code: CodePayloadTooLarge, Message: msg, Limit: limit}
 }
 
-// UnsupportedMediaType reports a body whose media type is not one of supported.
-// The offered type is quoted and cut short in the message, since it comes from
-// the client.
+// UnsupportedMediaType reports a body whose media type is not one of supported;
+// the message quotes the client's type, cut short.
 func UnsupportedMediaType(mediaType string, supported ...string) *Error {
 	msg := "unsupported media type " + strconv.Quote(cut(mediaType, 64))
 	if mediaType == "" {
@@ -146,32 +131,30 @@ func UnsupportedMediaType(mediaType string, supported ...string) *Error {
 	return &Error{Code: CodeUnsupportedMediaType, Message: msg, Reason: "unsupported_media_type"}
 }
 
-// RateLimited reports that the caller has sent too many requests and should
-// wait after before trying again (0 if unknown).
+// RateLimited reports too many requests; the caller should wait after (0 if
+// unknown) before trying again.
 func RateLimited(after time.Duration) *Error {
 	return &Error{Code: CodeRateLimited, Message: "too many requests; try again later", After: after}
 }
 
-// Canceled reports that the caller gave up, such as when a request's context
-// was canceled because the client went away.
+// Canceled reports that the caller gave up, such as a client that went away.
 func Canceled(cause error) *Error {
 	return &Error{Code: CodeCanceled, Message: "the request was canceled", Cause: cause}
 }
 
-// Internal wraps an unexpected failure. The client sees only a generic message;
-// cause is kept for logs and errors.Is/As.
+// Internal wraps an unexpected failure; the client sees a generic message.
 func Internal(cause error) *Error {
 	return &Error{Code: CodeInternal, Message: "an internal error occurred", Cause: cause}
 }
 
 // UpstreamFailure reports that a dependency (service) failed, with its HTTP
-// status if it has one (0 otherwise) and the underlying error.
+// status (0 if none) and the underlying error.
 func UpstreamFailure(service string, status int, cause error) *Error {
 	return &Error{Code: CodeUpstreamFailure, Message: "a dependency failed", Service: service, UpstreamStatus: status, Cause: cause}
 }
 
-// Unavailable reports that the service cannot serve for now, for a client-safe
-// reason (such as "maintenance", or ""), and how long to wait (0 if unknown).
+// Unavailable reports that the service cannot serve for now, for reason (such
+// as "maintenance", or ""); the caller should wait after (0 if unknown).
 func Unavailable(reason string, after time.Duration) *Error {
 	return &Error{Code: CodeUnavailable, Message: "the service is temporarily unavailable", Reason: reason, After: after}
 }
@@ -195,9 +178,8 @@ func (e *Error) WithCause(cause error) *Error {
 	return &c
 }
 
-// Error returns the code, the message and the cause, for logs and developers,
-// such as `NOT_FOUND: project not found (id "42")`. A client never sees this
-// text: a problem response shows only Message.
+// Error returns the code, the message, the ID and the cause, for logs and
+// developers, such as `NOT_FOUND: project not found (id "42")`.
 func (e *Error) Error() string {
 	s := string(e.code())
 	if e.Message != "" {
@@ -212,8 +194,8 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Unwrap returns the internal cause. A nil e, returned as an error by
-// mistake, unwraps to nil, so that errors.Is and errors.As pass it by.
+// Unwrap returns the cause, or nil for a nil e, which errors.Is and errors.As
+// then pass by.
 func (e *Error) Unwrap() error {
 	if e == nil {
 		return nil
@@ -221,8 +203,8 @@ func (e *Error) Unwrap() error {
 	return e.Cause
 }
 
-// Is reports whether target is an *Error with the same code, which makes the
-// per-code sentinels work with errors.Is. A nil *Error matches nothing.
+// Is reports whether target is an *Error with e's code, for the sentinels. A
+// nil *Error matches nothing.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t != nil && e != nil && t.code() == e.code()
@@ -231,26 +213,23 @@ func (e *Error) Is(target error) bool {
 // HTTPStatus returns the HTTP status of e's code.
 func (e *Error) HTTPStatus() int { return e.code().HTTPStatus() }
 
-// Retryable reports whether retrying might succeed: the code is retryable
-// (see Code.Retryable), except that an UPSTREAM_FAILURE is retryable only when
-// the dependency's status is one worth a retry (see FromResponse), none (0,
-// such as a connection error) or a 2xx whose body could not be used.
+// Retryable reports whether retrying might succeed: as Code.Retryable says,
+// except that an UPSTREAM_FAILURE is retryable only when its UpstreamStatus is
+// 0 (no response), a 2xx whose body could not be used, or 408, 429, 502, 503
+// or 504, the statuses the retry package's Transport retries.
 func (e *Error) Retryable() bool {
-	c := e.code()
-	if c != CodeUpstreamFailure {
-		return c.Retryable()
+	if c := e.code(); c != CodeUpstreamFailure {
+		return c.Retryable() // before reading a field: e may be nil
 	}
 	s := e.UpstreamStatus
 	return s == 0 || (s >= 200 && s <= 299) || retryafter.RetryableStatus(s)
 }
 
-// RetryAfter returns how long to wait before trying again, or 0 if e says
-// nothing.
+// RetryAfter returns After: how long to wait before trying again, or 0.
 func (e *Error) RetryAfter() time.Duration { return e.After }
 
 // LogValue renders e for log/slog as a group with the code, each detail that
-// is set, and the cause's text. The cause is logged here, never sent to a
-// client.
+// is set, and the cause's text.
 func (e *Error) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.String("code", string(e.code()))}
 	add := func(set bool, a slog.Attr) {
@@ -261,13 +240,11 @@ func (e *Error) LogValue() slog.Value {
 	add(e.Message != "", slog.String("message", e.Message))
 	add(e.Resource != "", slog.String("resource", e.Resource))
 	add(e.ID != "", slog.String("id", e.ID))
-	if len(e.Violations) > 0 {
-		ptrs := make([]string, len(e.Violations))
-		for i, v := range e.Violations {
-			ptrs[i] = v.Pointer + " " + v.Rule
-		}
-		attrs = append(attrs, slog.Any("violations", ptrs))
+	var ptrs []string
+	for _, v := range e.Violations {
+		ptrs = append(ptrs, v.Pointer+" "+v.Rule)
 	}
+	add(ptrs != nil, slog.Any("violations", ptrs))
 	add(e.Reason != "", slog.String("reason", e.Reason))
 	add(e.After > 0, slog.Duration("retry_after", e.After))
 	add(e.Limit > 0, slog.Int64("limit", e.Limit))
@@ -293,13 +270,12 @@ func (e *Error) code() Code {
 // for context.Canceled; and CodeInternal for anything else, a nil *Error
 // included.
 func CodeOf(err error) Code {
-	if err == nil {
-		return ""
-	}
-	if e, ok := errors.AsType[*Error](err); ok {
-		return e.code()
-	}
+	e, ok := errors.AsType[*Error](err)
 	switch {
+	case err == nil:
+		return ""
+	case ok:
+		return e.code()
 	case errors.Is(err, context.DeadlineExceeded):
 		return CodeTimeout
 	case errors.Is(err, context.Canceled):

@@ -12,7 +12,7 @@ import (
 // The zero Result holds the zero value of T and no error. A Result is
 // immutable and safe to copy and share between goroutines, provided T is.
 type Result[T any] struct {
-	value T
+	value T // the zero value when err is set
 	err   error
 }
 
@@ -40,13 +40,7 @@ func Of[T any](v T, err error) Result[T] {
 }
 
 // Get returns the value and the error, as a Go function would.
-func (r Result[T]) Get() (T, error) {
-	if r.err != nil {
-		var zero T
-		return zero, r.err
-	}
-	return r.value, nil
-}
+func (r Result[T]) Get() (T, error) { return r.value, r.err }
 
 // Err returns the error, or nil for a successful Result.
 func (r Result[T]) Err() error { return r.err }
@@ -73,10 +67,9 @@ func Map[T, U any](r Result[T], f func(T) (U, error)) Result[U] {
 }
 
 // Split separates a batch into the values of its successes, in order, and one
-// error joining its failures (nil when all succeeded), for partial success:
-// process what worked, report what did not. Each failure is wrapped with its
-// index in rs ("item 3: …"), and errors.Is, errors.As and CodeOf see through
-// the join to every failure.
+// error joining its failures (nil when all succeeded), each wrapped with its
+// index in rs ("item 3: …"). errors.Is and errors.As see every failure through
+// the join; CodeOf gives the first one's code.
 func Split[T any](rs []Result[T]) ([]T, error) {
 	values := make([]T, 0, len(rs))
 	var errs []error

@@ -78,18 +78,14 @@ func (w *Writer) Write(p []byte) (int, error) {
 // A copy whose first read fails sends nothing, so the response has not
 // started after it.
 func (w *Writer) ReadFrom(src io.Reader) (int64, error) {
-	var (
-		n   int64
-		err error
-	)
-	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
-		n, err = rf.ReadFrom(src)
-		if n > 0 {
-			w.sent()
-		}
-	} else {
+	rf, ok := w.ResponseWriter.(io.ReaderFrom)
+	if !ok {
 		// Through w.Write, which io.Copy calls only with bytes to write.
 		return io.Copy(writerOnly{w}, src)
+	}
+	n, err := rf.ReadFrom(src)
+	if n > 0 {
+		w.sent()
 	}
 	w.Bytes += n
 	return n, err
