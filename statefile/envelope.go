@@ -7,18 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strconv"
 	"strings"
 	"time"
 )
 
-// formatName is the value of the "format" member of every state file this
-// package writes. A file naming another version of the format is refused
-// like a newer schema version.
+// formatName is the "format" member of every state file this package
+// writes. A file naming another version of the format is refused like a
+// newer schema version.
 const (
 	formatName   = "harden.statefile/v1"
 	formatPrefix = "harden.statefile/"
-	sumPrefix    = "sha256:"
 )
 
 // envelope is a state file as it is on disk.
@@ -32,25 +30,20 @@ type envelope struct {
 	State         json.RawMessage `json:"state"`
 }
 
-// checksum returns the checksum recorded for state: the SHA-256 of its exact
-// bytes as they appear in the file.
+// checksum returns the checksum recorded for state: the SHA-256 of its
+// exact bytes as they appear in the file.
 func checksum(state []byte) string {
 	sum := sha256.Sum256(state)
-	return sumPrefix + hex.EncodeToString(sum[:])
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // encodeEnvelope lays out a state file by hand so that the header comes
 // first (readable with head as well as jq) and the state bytes, which the
 // checksum covers, are embedded exactly.
 func encodeEnvelope(s *Snapshot) ([]byte, error) {
-	b := make([]byte, 0, len(s.State)+512)
-	b = append(b, "{\n  \"format\": \""+formatName+"\",\n  \"schema_version\": "...)
-	b = strconv.AppendInt(b, int64(s.SchemaVersion), 10)
-	b = append(b, ",\n  \"generation\": "...)
-	b = strconv.AppendUint(b, s.Generation, 10)
-	b = append(b, ",\n  \"saved_at\": \""...)
-	b = s.SavedAt.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, "\",\n  \"checksum\": \""+checksum(s.State)+"\""...)
+	b := fmt.Appendf(make([]byte, 0, len(s.State)+512),
+		"{\n  \"format\": %q,\n  \"schema_version\": %d,\n  \"generation\": %d,\n  \"saved_at\": %q,\n  \"checksum\": %q",
+		formatName, s.SchemaVersion, s.Generation, s.SavedAt.UTC().Format(time.RFC3339Nano), checksum(s.State))
 	if s.Run != nil {
 		run, err := json.Marshal(s.Run)
 		if err != nil {
@@ -62,53 +55,50 @@ func encodeEnvelope(s *Snapshot) ([]byte, error) {
 	return append(b, "\n}\n"...), nil
 }
 
-// readGeneration reads and verifies one generation. Every error starts
-// with name. They are: one wrapping fs.ErrNotExist when the file is
-// missing, a *corruptError when it fails verification, one wrapping
-// ErrNewerVersion when it is in a newer format, and any other error when it
-// could not be read.
+// readGeneration reads and verifies one generation. Its errors name the
+// file: one wrapping fs.ErrNotExist when it is missing, a *corruptError
+// when it fails verification, one wrapping ErrNewerVersion when it is in a
+// newer format, and the read error otherwise.
 func readGeneration(fsys fsys, name string) (*envelope, error) {
 	data, err := fsys.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: read: %w", name, unwrapPathError(err))
+	if isMissing(err) {
+		return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+	} else if err != nil {
+		return nil, err
 	}
 	return decodeEnvelope(name, data)
 }
 
 func decodeEnvelope(name string, data []byte) (*envelope, error) {
-	corrupt := func(format string, args ...any) error {
-		return &corruptError{path: name, reason: fmt.Sprintf(format, args...)}
-	}
-	if len(data) == 0 {
-		return nil, corrupt("file is empty")
-	}
 	var env envelope
-	if err := json.Unmarshal(data, &env); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, corrupt("not valid JSON (torn or truncated write?): %v", err)
-		}
-		return nil, corrupt("not a state file: %v", err)
-	}
+	err := json.Unmarshal(data, &env)
+	var syn *json.SyntaxError
+	sum := checksum(env.State)
+	var reason string
 	switch {
-	case env.Format == formatName:
-	case strings.HasPrefix(env.Format, formatPrefix):
+	case len(data) == 0:
+		reason = "file is empty"
+	case errors.As(err, &syn):
+		reason = fmt.Sprintf("not valid JSON (torn or truncated write?): %v", err)
+	case err != nil:
+		reason = fmt.Sprintf("not a state file: %v", err)
+	case env.Format != formatName && strings.HasPrefix(env.Format, formatPrefix):
 		return nil, fmt.Errorf("%s: %w: format %q, this program reads %q; the file is left untouched",
 			name, ErrNewerVersion, env.Format, formatName)
-	default:
-		return nil, corrupt("format is %q, want %q", env.Format, formatName)
-	}
-	switch got := checksum(env.State); {
+	case env.Format != formatName:
+		reason = fmt.Sprintf("format is %q, want %q", env.Format, formatName)
 	case env.SchemaVersion < 1:
-		return nil, corrupt("schema_version is %d, want at least 1", env.SchemaVersion)
+		reason = fmt.Sprintf("schema_version is %d, want at least 1", env.SchemaVersion)
 	case env.Generation < 1:
-		return nil, corrupt("generation is %d, want at least 1", env.Generation)
+		reason = fmt.Sprintf("generation is %d, want at least 1", env.Generation)
 	case env.State == nil:
-		return nil, corrupt("no state member")
-	case got != env.Checksum:
-		return nil, corrupt("checksum mismatch: file says %q, state hashes to %s", env.Checksum, got)
+		reason = "no state member"
+	case sum != env.Checksum:
+		reason = fmt.Sprintf("checksum mismatch: file says %q, state hashes to %s", env.Checksum, sum)
+	default:
+		return &env, nil
 	}
-	return &env, nil
+	return nil, &corruptError{path: name, reason: reason}
 }
 
 // isMissing reports whether err says the file does not exist.
@@ -116,10 +106,7 @@ func isMissing(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
 // corruptError says why one file failed verification; it matches
 // ErrCorrupt.
-type corruptError struct {
-	path   string
-	reason string
-}
+type corruptError struct{ path, reason string }
 
 func (e *corruptError) Error() string        { return e.path + ": " + e.reason }
 func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }

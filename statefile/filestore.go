@@ -1,6 +1,7 @@
 package statefile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,28 +31,17 @@ func Open[T any](ctx context.Context, path string, opts *Options) (*File[T], err
 }
 
 // fileStore is the Store behind Open: a state file, its backup, a lock
-// file and a summary log side by side. Its File serializes its calls.
+// file and a summary log side by side (see the package doc).
 type fileStore struct {
 	path, bakPath, lockPath, logPath string
 	perm                             fs.FileMode
 	fsys                             fsys // every change to the disk goes through it, for fault injection
 
-	lock   *os.File // the locked lock file; nil when the lock is not held
-	holder Holder
-	gen    uint64    // the newest generation stored
-	disk   pathState // what is at path
+	lock    *os.File // the locked lock file; nil when the lock is not held
+	holder  Holder
+	gen     uint64 // the newest generation stored
+	current bool   // path holds a verified generation
 }
-
-// pathState is what the file store knows about the file at its path.
-type pathState int
-
-const (
-	pathMissing pathState = iota
-	pathValid             // holds a verified generation
-	pathInvalid           // holds a file that failed verification
-)
-
-var _ Store = (*fileStore)(nil)
 
 // errNotDurable marks a save of the file store that renamed the new
 // generation into place but could not fsync the directory: the generation
@@ -72,10 +62,8 @@ func newFileStore(path string, perm fs.FileMode, fsys fsys) (*fileStore, error) 
 	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("statefile: open %s: is a directory, not a state file", abs)
 	}
-	if perm == 0 {
-		perm = DefaultPerm
-	}
-	return &fileStore{path: abs, bakPath: abs + ".bak", lockPath: abs + ".lock", logPath: abs + runsSuffix, perm: perm, fsys: fsys}, nil
+	return &fileStore{path: abs, bakPath: abs + ".bak", lockPath: abs + ".lock", logPath: abs + runsSuffix,
+		perm: cmp.Or(perm, DefaultPerm), fsys: fsys}, nil
 }
 
 // Lock implements Store with a kernel lock on the lock file, which holds
@@ -111,49 +99,32 @@ func (s *fileStore) Lock(ctx context.Context, h Holder) error {
 func (s *fileStore) Load(context.Context) (*Snapshot, error) {
 	dir, base := filepath.Split(s.path)
 	removeTemps(dir, base, base+runsSuffix)
-
 	env, err := readGeneration(s.fsys, s.path)
+	s.current = err == nil
 	var recovered error
-	switch {
-	case err == nil:
-		s.disk = pathValid
-	case errors.Is(err, ErrCorrupt) || isMissing(err):
-		s.disk = pathInvalid
-		if isMissing(err) {
-			s.disk = pathMissing
+	if err != nil {
+		if !isMissing(err) && !errors.Is(err, ErrCorrupt) {
+			return nil, err
 		}
-		benv, berr := readGeneration(s.fsys, s.bakPath)
+		bak, berr := readGeneration(s.fsys, s.bakPath)
 		switch {
 		case berr == nil:
-			env = benv
-			recovered = fmt.Errorf("%w; loaded the backup %s (generation %d)", describe(s.path, err), s.bakPath, benv.Generation)
+			env, recovered = bak, fmt.Errorf("%w; loaded the backup %s (generation %d)", err, s.bakPath, bak.Generation)
 		case isMissing(berr) && isMissing(err):
 			return nil, nil // nothing was ever saved here
 		case isMissing(berr) || errors.Is(berr, ErrCorrupt):
-			return nil, fmt.Errorf("%w: no valid generation: %w; backup %w",
-				ErrCorrupt, describe(s.path, err), describe(s.bakPath, berr))
+			return nil, fmt.Errorf("%w: no valid generation: %w; backup %w", ErrCorrupt, err, berr)
 		default:
 			return nil, fmt.Errorf("backup %w", berr)
 		}
-	default:
-		return nil, err // err starts with the path
 	}
 	s.gen = env.Generation
 	return &Snapshot{Generation: env.Generation, SchemaVersion: env.SchemaVersion, SavedAt: env.SavedAt,
 		Run: env.Run, State: env.State, Recovered: recovered}, nil
 }
 
-// describe turns a missing-file error into "<path>: does not exist".
-func describe(path string, err error) error {
-	if isMissing(err) {
-		return fmt.Errorf("%s: %w", path, fs.ErrNotExist)
-	}
-	return err
-}
-
-// Save implements Store: a temporary file in the same directory, written
-// and fsynced, then renamed over the state file, whose previous generation
-// becomes the backup, and the directory fsynced.
+// Save implements Store with replaceFile; the generation it replaces
+// becomes the backup (see keepBackup).
 func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 	if s.lock == nil {
 		return fmt.Errorf("%w: the lock is not held", ErrLockLost)
@@ -170,7 +141,7 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 	if !committed {
 		return err
 	}
-	s.gen, s.disk = snap.Generation, pathValid
+	s.gen, s.current = snap.Generation, true
 	runID := ""
 	if snap.Run != nil && snap.Run.Status == StatusRunning {
 		runID = snap.Run.RunID
@@ -189,54 +160,28 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 
 // keepBackup runs between writing the new generation's temporary file and
 // renaming it over the state file, so that at every instant one valid
-// generation is at the state path or the backup path:
-//
-//   - state file valid: remove the old backup and hard-link the state file
-//     as the backup. Where hard links are not supported, rename the state
-//     file to the backup instead; until the new file is renamed in, Open
-//     loads the backup.
-//   - state file invalid (Load loaded the backup): keep the backup, and
-//     move the invalid file aside to path+".corrupt" for inspection.
-//   - no state file: keep the backup (if any) as it is.
+// generation is at the state path or the backup path. A valid state file
+// becomes the backup: hard-linked, or renamed where hard links are not
+// supported (until the new file is renamed in, Open loads the backup).
+// Otherwise the backup is kept, and an invalid state file (Load loaded the
+// backup) is moved aside to path.corrupt for inspection.
 func (s *fileStore) keepBackup() error {
-	switch s.disk {
-	case pathValid:
-		if err := s.fsys.Remove(s.bakPath); err != nil && !isMissing(err) {
-			return fmt.Errorf("keep backup: %w", err)
-		}
-		if lerr := s.fsys.Link(s.path, s.bakPath); lerr != nil {
-			if err := s.fsys.Rename(s.path, s.bakPath); err != nil {
-				return fmt.Errorf("keep backup: %w", errors.Join(lerr, err))
-			}
-			s.disk = pathMissing
-		}
-	case pathInvalid:
-		if err := s.fsys.Rename(s.path, s.path+".corrupt"); err != nil {
+	if !s.current {
+		if err := s.fsys.Rename(s.path, s.path+".corrupt"); err != nil && !isMissing(err) {
 			return fmt.Errorf("move invalid state file aside: %w", err)
 		}
-		s.disk = pathMissing
+		return nil
+	}
+	if err := s.fsys.Remove(s.bakPath); err != nil && !isMissing(err) {
+		return fmt.Errorf("keep backup: %w", err)
+	}
+	if lerr := s.fsys.Link(s.path, s.bakPath); lerr != nil {
+		if err := s.fsys.Rename(s.path, s.bakPath); err != nil {
+			return fmt.Errorf("keep backup: %w", errors.Join(lerr, err))
+		}
+		s.current = false
 	}
 	return nil
-}
-
-// AppendRun implements Store with the summary log beside the state file.
-func (s *fileStore) AppendRun(_ context.Context, r Record, keep int) error {
-	if s.lock == nil {
-		return fmt.Errorf("%s: %w: the lock is not held", s.logPath, ErrLockLost)
-	}
-	if err := appendRun(s.fsys, s.logPath, r, keep, s.perm); err != nil {
-		return fmt.Errorf("%s: %w", s.logPath, err)
-	}
-	return nil
-}
-
-// ReadRuns implements Store with the summary log beside the state file.
-func (s *fileStore) ReadRuns(_ context.Context, n int) ([]Record, error) {
-	recs, err := readRuns(s.logPath, n)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.logPath, err)
-	}
-	return recs, nil
 }
 
 // String returns the path of the state file.

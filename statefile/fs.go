@@ -14,7 +14,7 @@ import (
 
 // fsys is the seam through which the file store changes the disk, so that
 // tests can make any single step fail the way a full disk or a failing
-// device would.
+// device would. osFS is the real file system.
 type fsys interface {
 	OpenFile(name string, flag int, perm fs.FileMode) (file, error)
 	ReadFile(name string) ([]byte, error)
@@ -26,13 +26,11 @@ type fsys interface {
 
 // file is the part of *os.File the file store writes through.
 type file interface {
-	io.Writer
+	io.WriteCloser
 	Sync() error
-	Close() error
 	Name() string
 }
 
-// osFS is the real file system.
 type osFS struct{}
 
 func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
@@ -43,102 +41,67 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
 	return f, nil
 }
 func (osFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
-func (osFS) Rename(oldpath, newpath string) error { return renameFile(oldpath, newpath) }
 func (osFS) Link(oldpath, newpath string) error   { return os.Link(oldpath, newpath) }
 func (osFS) Remove(name string) error             { return os.Remove(name) }
-func (osFS) SyncDir(dir string) error             { return syncDir(dir) }
 
 // tempMarker separates a target's name from the random suffix of its
 // temporary files: "state.json.tmp-0123456789abcdef".
 const tempMarker = ".tmp-"
 
-// createTemp creates a new file beside target. O_EXCL makes sure it never
-// opens a file another writer (or a crash's leftover) is using; with 64
-// random bits, a name already taken is not worth a retry.
-func createTemp(fsys fsys, target string, perm fs.FileMode) (file, error) {
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	return fsys.OpenFile(target+tempMarker+hex.EncodeToString(rnd[:]), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
-}
-
-// isTempOf reports whether name (a base name) is a temporary file created
-// by createTemp for target (also a base name).
-func isTempOf(name, target string) bool {
-	rest, ok := strings.CutPrefix(name, target+tempMarker)
-	_, err := hex.DecodeString(rest)
-	return ok && len(rest) == 16 && err == nil
-}
-
 // replaceFile atomically replaces target with data: it writes a temporary
-// file in the same directory, fsyncs and closes it, calls beforeRename (if
-// not nil), renames the temporary file over target and fsyncs the directory.
-//
+// file beside it, fsyncs and closes it, calls beforeRename (if not nil),
+// renames the temporary file over target and fsyncs the directory.
 // committed reports whether the rename happened: from then on target holds
 // data even if the directory fsync failed. When committed is false, target
-// is as it was (apart from what beforeRename did) and the temporary file is
-// gone.
+// is as it was (apart from what beforeRename did) and the temporary file
+// is gone.
 func replaceFile(fsys fsys, target string, data []byte, perm fs.FileMode, beforeRename func() error) (committed bool, err error) {
-	f, err := createTemp(fsys, target, perm)
+	// O_EXCL never opens a file another writer (or a crash) left; with 64
+	// random bits, a name already taken is not worth a retry.
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	f, err := fsys.OpenFile(target+tempMarker+hex.EncodeToString(rnd[:]), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return false, err
 	}
-	tmp := f.Name()
-	fail := func(err error) (bool, error) {
-		fsys.Remove(tmp)
+	_, err = f.Write(data)
+	if err == nil {
+		// The data must be on the device before the rename makes it the
+		// current file, or a power loss could leave a partial file there.
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && beforeRename != nil {
+		err = beforeRename()
+	}
+	if err == nil {
+		err = fsys.Rename(f.Name(), target)
+	}
+	if err != nil {
+		fsys.Remove(f.Name())
 		return false, err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fail(err)
-	}
-	// The data must be on the device before the rename makes it the
-	// current file: otherwise a power loss could leave a renamed but empty
-	// or partial file in place of a good one.
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	if beforeRename != nil {
-		if err := beforeRename(); err != nil {
-			return fail(err)
-		}
-	}
-	if err := fsys.Rename(tmp, target); err != nil {
-		return fail(err)
-	}
-	// One directory fsync makes the rename (and any link or remove done
-	// by beforeRename in the same directory) durable.
-	if err := fsys.SyncDir(filepath.Dir(target)); err != nil {
-		return true, err
-	}
-	return true, nil
+	// One directory fsync makes the rename (and any link or remove done by
+	// beforeRename in the same directory) durable.
+	return true, fsys.SyncDir(filepath.Dir(target))
 }
 
-// removeTemps removes the temporary files left beside the targets by a
-// process that died mid-write. The caller holds the lock, so no one is
-// writing them; one that stays only takes space, so errors are ignored.
+// removeTemps removes the temporary files of replaceFile left beside the
+// targets (base names in dir) by a process that died mid-write. The caller
+// holds the lock, so no one is writing them; one that stays only takes
+// space, so errors are ignored.
 func removeTemps(dir string, targets ...string) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		for _, t := range targets {
-			if isTempOf(e.Name(), t) {
+			rest, ok := strings.CutPrefix(e.Name(), t+tempMarker)
+			if _, err := hex.DecodeString(rest); ok && len(rest) == 16 && err == nil {
 				os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
 	}
-}
-
-// unwrapPathError returns the cause inside a *fs.PathError, for messages
-// that name the path themselves.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // maxLinkHops bounds how many dangling symbolic links resolvePath follows,
@@ -163,22 +126,20 @@ func resolvePath(path string) (string, error) {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("resolve symbolic links: %w", err)
 		}
-		// The file (or its directory) does not exist, or it is a link to
-		// a file that does not exist.
+		// The file or its directory does not exist, or p is a link to a
+		// file that does not exist yet: follow the link by hand.
 		dir, base := filepath.Split(p)
 		realDir, err := filepath.EvalSymlinks(dir)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return p, nil
-			}
+		if errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		} else if err != nil {
 			return "", fmt.Errorf("resolve symbolic links: %w", err)
 		}
 		p = filepath.Join(realDir, base)
 		target, err := os.Readlink(p)
-		if err != nil {
-			return p, nil // not a link: a file still to be created
-		}
 		switch {
+		case err != nil:
+			return p, nil // not a link: a file still to be created
 		case filepath.IsAbs(target):
 		case target != "" && os.IsPathSeparator(target[0]):
 			// Rooted but without a volume (Windows): on the link's volume.

@@ -8,24 +8,24 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// renameFile replaces newpath with oldpath. MOVEFILE_WRITE_THROUGH makes
+// Rename replaces newpath with oldpath. MOVEFILE_WRITE_THROUGH makes
 // MoveFileEx return only after the move is flushed, which is the closest
 // Windows offers to fsyncing the directory.
-func renameFile(oldpath, newpath string) error {
+func (osFS) Rename(oldpath, newpath string) error {
 	from, err := windows.UTF16PtrFromString(oldpath)
-	if err != nil {
-		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
+	var to *uint16
+	if err == nil {
+		to, err = windows.UTF16PtrFromString(newpath)
 	}
-	to, err := windows.UTF16PtrFromString(newpath)
-	if err != nil {
-		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
+	if err == nil {
+		err = windows.MoveFileEx(from, to, windows.MOVEFILE_REPLACE_EXISTING|windows.MOVEFILE_WRITE_THROUGH)
 	}
-	if err := windows.MoveFileEx(from, to, windows.MOVEFILE_REPLACE_EXISTING|windows.MOVEFILE_WRITE_THROUGH); err != nil {
+	if err != nil {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 	}
 	return nil
 }
 
-// syncDir does nothing on Windows: directories cannot be flushed there, and
-// renameFile already writes through.
-func syncDir(string) error { return nil }
+// SyncDir does nothing on Windows: directories cannot be flushed there, and
+// Rename already writes through.
+func (osFS) SyncDir(string) error { return nil }

@@ -2,10 +2,10 @@ package statefile
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 )
 
@@ -13,25 +13,30 @@ import (
 // its runs in "state.json.runs.jsonl".
 const runsSuffix = ".runs.jsonl"
 
-// appendRun adds one record line to the summary log at logPath, keeping
-// the newest keep, by replacing the log atomically (see replaceFile): a
-// crash leaves the old log or the new one, and readers never see half a
-// line. The log is small (KeepRuns lines) and written once a run.
-func appendRun(fsys fsys, logPath string, rec Record, keep int, perm fs.FileMode) error {
-	line, err := json.Marshal(rec)
-	if err != nil {
-		return err
+// AppendRun implements Store by replacing the summary log with one that
+// has r's line added and only the newest keep lines, atomically (see
+// replaceFile): a crash leaves the old log or the new one, and readers
+// never see half a line. The log is small and written once a run.
+func (s *fileStore) AppendRun(_ context.Context, r Record, keep int) error {
+	if s.lock == nil {
+		return fmt.Errorf("%s: %w: the lock is not held", s.logPath, ErrLockLost)
 	}
-	old, err := fsys.ReadFile(logPath)
+	old, err := s.fsys.ReadFile(s.logPath)
 	if err != nil && !isMissing(err) {
-		return err
+		return err // names the log
 	}
 	old = old[:bytes.LastIndexByte(old, '\n')+1] // without a torn last line
 	for n := bytes.Count(old, []byte{'\n'}); n >= keep; n-- {
 		old = old[bytes.IndexByte(old, '\n')+1:]
 	}
-	_, err = replaceFile(fsys, logPath, append(append(old, line...), '\n'), perm, nil)
-	return err
+	line, err := json.Marshal(r)
+	if err == nil {
+		_, err = replaceFile(s.fsys, s.logPath, append(append(old, line...), '\n'), s.perm, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.logPath, err)
+	}
+	return nil
 }
 
 // ReadRuns returns up to n of the newest run records of the file store at
@@ -49,20 +54,20 @@ func ReadRuns(path string, n int) ([]Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("statefile: read runs %s: %w", path+runsSuffix, err)
 	}
-	logPath := real + runsSuffix
-	recs, err := readRuns(logPath, n)
+	recs, err := (&fileStore{logPath: real + runsSuffix}).ReadRuns(context.Background(), n)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: read runs %s: %w", logPath, err)
+		return nil, fmt.Errorf("statefile: read runs %w", err)
 	}
 	return recs, nil
 }
 
-func readRuns(logPath string, n int) ([]Record, error) {
-	data, err := os.ReadFile(logPath)
+// ReadRuns implements Store with the summary log (see the function
+// ReadRuns); its errors start with the log's path.
+func (s *fileStore) ReadRuns(_ context.Context, n int) ([]Record, error) {
+	data, err := os.ReadFile(s.logPath)
 	if isMissing(err) {
 		return nil, nil
-	}
-	if err != nil {
+	} else if err != nil {
 		return nil, err
 	}
 	// A torn last line, left by a crash mid-append, has no newline yet.
@@ -76,11 +81,12 @@ func readRuns(logPath string, n int) ([]Record, error) {
 			continue
 		}
 		var rec Record
-		if err := json.Unmarshal(line, &rec); err != nil {
-			return nil, fmt.Errorf("line at byte %d: %w", start, err)
+		err := json.Unmarshal(line, &rec)
+		if err == nil && (rec.RunID == "" || rec.Status == "") {
+			err = errors.New("not a run record (no run_id or status)")
 		}
-		if rec.RunID == "" || rec.Status == "" {
-			return nil, fmt.Errorf("line at byte %d: not a run record (no run_id or status)", start)
+		if err != nil {
+			return nil, fmt.Errorf("%s: line at byte %d: %w", s.logPath, start, err)
 		}
 		recs = append(recs, rec)
 	}
