@@ -59,6 +59,12 @@ func (r Record) Duration() time.Duration {
 	return r.Ended.Sub(r.Started)
 }
 
+func (r Record) clone() Record {
+	r.Items = maps.Clone(r.Items)
+	r.Failures = slices.Clone(r.Failures)
+	return r
+}
+
 // ItemFailure is one failed item of a run.
 type ItemFailure struct {
 	Item  string `json:"item"`
@@ -66,25 +72,17 @@ type ItemFailure struct {
 }
 
 // Run is one execution of a job, started by (*File[T]).Begin. It counts
-// items, keeps item failures and ends with Finish, which stores its Record.
-// While it runs, every save of the File records its progress with the
-// state, so a run that never finishes is found by the next Open and
-// recorded as abandoned.
-//
-// A Run is safe for concurrent use. Its zero value is not usable.
+// items, keeps item failures and ends with Finish, which stores its Record
+// (see the package doc for a run that never finishes). A Run is safe for
+// concurrent use. Its zero value is not usable.
 type Run struct {
 	finish      func(*Run, error) (Record, error) // the File's finishRun
-	ctx         context.Context                   // for log records and the store's calls
+	ctx         context.Context                   // Begin's, without its cancellation
+	logger      *slog.Logger
 	maxFailures int
 
 	mu  sync.Mutex
 	rec Record // Status is StatusRunning until the run ends
-}
-
-func newRunID(now time.Time) string {
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(rnd[:])
 }
 
 // ID returns the run ID: the start time and a random suffix,
@@ -96,13 +94,12 @@ func (r *Run) ID() string { return r.rec.RunID }
 func (r *Run) Add(name string, n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.rec.Status != StatusRunning {
-		return
+	if r.rec.Status == StatusRunning {
+		if r.rec.Items == nil {
+			r.rec.Items = make(map[string]int64)
+		}
+		r.rec.Items[name] += int64(n)
 	}
-	if r.rec.Items == nil {
-		r.rec.Items = make(map[string]int64)
-	}
-	r.rec.Items[name] += int64(n)
 }
 
 // ItemFailed records that item failed with err. Every call is counted; the
@@ -140,21 +137,18 @@ func (r *Run) Record() Record {
 }
 
 // Finish ends the run: failed if err is not nil, partial if items failed,
-// succeeded otherwise. It logs a one-line summary, appends the run's
-// record to the store's run records, and saves a generation that no
-// longer names the run. If the record cannot be appended, the generation
-// keeps the ended run instead, so it is never lost: the next Begin, Close
-// or Open appends it.
-//
-// The returned Record is complete even when the error is not nil; the error
-// says what could not be stored. Finishing a run that has already ended
+// succeeded otherwise. It logs a one-line summary and stores the run's
+// record, which the state keeps until it is stored (see the package doc).
+// The returned Record is complete even when the error, which says what
+// could not be stored, is not nil. Finishing a run that has already ended
 // returns its record and an error.
 func (r *Run) Finish(err error) (Record, error) {
 	return r.finish(r, err)
 }
 
 // end ends the run, as abandoned for reason if reason is not empty, else
-// with err's outcome. It reports false if the run had already ended.
+// with err's outcome, and logs its summary. It reports false if the run
+// had already ended.
 func (r *Run) end(err error, reason string, gen uint64) (Record, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -170,22 +164,15 @@ func (r *Run) end(err error, reason string, gen uint64) (Record, bool) {
 	case r.rec.ItemFailures > 0:
 		r.rec.Status = StatusPartial
 	}
+	logRun(r.ctx, r.logger, r.rec)
 	return r.rec.clone(), true
 }
 
-func (r Record) clone() Record {
-	r.Items = maps.Clone(r.Items)
-	r.Failures = slices.Clone(r.Failures)
-	return r
-}
-
-// Begin starts a run and saves a generation that marks it running, so that
-// the next Open finds it abandoned if the process dies before Finish. The
-// holder's record names the run while it is active. ctx is kept for the
-// run's log records and for the store's calls of Finish, without its
-// cancellation, so that a run stopped by a signal still records its end.
-//
-// One run at a time: Begin fails while another run of this File is active,
+// Begin starts a run and saves a generation that marks it running (see
+// the package doc); the lock's holder record names the run while it is
+// active. ctx, without its cancellation, serves the run's log records and
+// the store's calls of Finish, so that a run stopped by a signal still
+// records its end. Begin fails while another run of this File is active,
 // and while the record of an ended run cannot be stored (Begin retries it).
 //
 // If the save fails, no run has begun: Begin returns a nil *Run and the
@@ -207,21 +194,13 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 		}
 	}
 	now := time.Now()
-	r := &Run{
-		finish:      f.finishRun,
-		ctx:         context.WithoutCancel(ctx),
-		maxFailures: f.maxFail,
-		rec: Record{
-			RunID:   newRunID(now),
-			Status:  StatusRunning,
-			Started: now,
-			PID:     f.holder.PID,
-			Host:    f.holder.Host,
-		},
-	}
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	r := f.newRun(ctx, Record{RunID: now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(rnd[:]),
+		Status: StatusRunning, Started: now, PID: f.holder.PID, Host: f.holder.Host})
 	f.run = r
-	committed, err := f.saveLocked(ctx, f.state)
-	if !committed {
+	err := f.saveLocked(ctx, f.state)
+	if err != nil && !errors.Is(err, errNotDurable) {
 		f.run = nil
 		return nil, fmt.Errorf("statefile: begin run in %s: %w", f.name, err)
 	}
@@ -232,17 +211,20 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	return r, nil
 }
 
-// finishRun ends r with err's outcome and stores its record.
+func (f *File[T]) newRun(ctx context.Context, rec Record) *Run {
+	return &Run{finish: f.finishRun, ctx: context.WithoutCancel(ctx), logger: f.logger, maxFailures: f.maxFail, rec: rec}
+}
+
+// finishRun ends r with err's outcome and stores its record. Under f.mu,
+// Finish and Close are exclusive: exactly one ends the run (Close as
+// abandoned), and Finish after Close finds it ended.
 func (f *File[T]) finishRun(r *Run, err error) (Record, error) {
-	// Under f.mu, Finish and Close are exclusive: exactly one ends the run
-	// (Close as abandoned), and Finish after Close finds it ended.
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	rec, ok := r.end(err, "", f.gen)
 	if !ok {
 		return rec, fmt.Errorf("statefile: finish run %s in %s: run already ended as %s", rec.RunID, f.name, rec.Status)
 	}
-	logRun(r.ctx, f.logger, rec)
 	if err := f.recordRunLocked(r.ctx, r); err != nil {
 		return rec, fmt.Errorf("statefile: finish run %s in %s: %w", rec.RunID, f.name, err)
 	}
@@ -259,8 +241,7 @@ func (f *File[T]) recordRunLocked(ctx context.Context, r *Run) error {
 	} else {
 		aerr = fmt.Errorf("append record: %w", aerr)
 	}
-	_, serr := f.saveLocked(ctx, f.state)
-	return errors.Join(aerr, serr)
+	return errors.Join(aerr, f.saveLocked(ctx, f.state))
 }
 
 // recordLeftover stores the record of the run a loaded generation names:
@@ -270,27 +251,23 @@ func (f *File[T]) recordRunLocked(ctx context.Context, r *Run) error {
 // that drops it) is not recorded twice. If the append fails, the run stays
 // in the state until Begin or Close stores it.
 func (f *File[T]) recordLeftover(ctx context.Context, snap *Snapshot) {
-	rec := snap.Run.clone()
 	recent, err := f.store.ReadRuns(ctx, 16)
 	if err != nil {
 		f.logger.WarnContext(ctx, "statefile: cannot read the run records", slog.Any("error", err))
 	}
 	for _, old := range recent {
-		if old.RunID == rec.RunID {
+		if old.RunID == snap.Run.RunID {
 			return
 		}
 	}
-	if rec.Status == StatusRunning {
-		rec.Status = StatusAbandoned
-		rec.Ended = time.Now()
-		rec.LastSaved = snap.SavedAt
-		rec.Generation = snap.Generation
-		rec.Error = "the process ended without Finish (the run was still marked running when the next Open took the lock)"
-		logRun(ctx, f.logger, rec)
+	r := f.newRun(ctx, snap.Run.clone())
+	if r.rec.Status == StatusRunning {
+		r.rec.LastSaved = snap.SavedAt
+		r.end(nil, "the process ended without Finish (the run was still marked running when the next Open took the lock)", snap.Generation)
 	}
-	if err := f.store.AppendRun(ctx, rec, f.keep); err != nil {
+	if err := f.store.AppendRun(ctx, r.rec, f.keep); err != nil {
 		f.logger.ErrorContext(ctx, "statefile: cannot store the record of an ended run; kept in the state",
-			slog.String("run_id", rec.RunID), slog.Any("error", err))
-		f.run = &Run{finish: f.finishRun, ctx: context.WithoutCancel(ctx), rec: rec}
+			slog.String("run_id", r.rec.RunID), slog.Any("error", err))
+		f.run = r
 	}
 }

@@ -27,44 +27,38 @@ func logRun(ctx context.Context, logger *slog.Logger, rec Record) {
 // summaryLine describes a run in one line, e.g.
 // "run 20260611T020000Z-1a2b3c4d5e6f partial in 2m3s: 3 items failed, first "b.csv": parse: bad row (processed=120)".
 func summaryLine(rec Record) string {
-	var b strings.Builder
 	d := rec.Duration().Round(time.Millisecond)
+	s := fmt.Sprintf("run %s %s", rec.RunID, rec.Status)
 	switch rec.Status {
 	case StatusSucceeded:
-		fmt.Fprintf(&b, "run %s succeeded in %v", rec.RunID, d)
+		s += fmt.Sprintf(" in %v", d)
 	case StatusPartial:
-		fmt.Fprintf(&b, "run %s partial in %v: %d item", rec.RunID, d, rec.ItemFailures)
+		s += fmt.Sprintf(" in %v: %d item", d, rec.ItemFailures)
 		if rec.ItemFailures != 1 {
-			b.WriteString("s")
+			s += "s"
 		}
-		b.WriteString(" failed")
+		s += " failed"
 		if len(rec.Failures) > 0 {
-			fmt.Fprintf(&b, ", first %q", rec.Failures[0].Item)
+			s += fmt.Sprintf(", first %q", rec.Failures[0].Item)
 			if rec.Failures[0].Error != "" {
-				fmt.Fprintf(&b, ": %s", rec.Failures[0].Error)
+				s += ": " + rec.Failures[0].Error
 			}
 		}
 	case StatusFailed:
-		fmt.Fprintf(&b, "run %s failed after %v: %s", rec.RunID, d, rec.Error)
+		s += fmt.Sprintf(" after %v: %s", d, rec.Error)
 	case StatusAbandoned:
-		fmt.Fprintf(&b, "run %s abandoned: started %s by pid %d on host %s", rec.RunID,
-			rec.Started.UTC().Format(time.RFC3339), rec.PID, rec.Host)
+		s += fmt.Sprintf(": started %s by pid %d on host %s", rec.Started.UTC().Format(time.RFC3339), rec.PID, rec.Host)
 		if !rec.LastSaved.IsZero() {
-			fmt.Fprintf(&b, ", last saved %s", rec.LastSaved.UTC().Format(time.RFC3339))
+			s += ", last saved " + rec.LastSaved.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(&b, "; %s", rec.Error)
-	default:
-		fmt.Fprintf(&b, "run %s %s", rec.RunID, rec.Status)
+		s += "; " + rec.Error
 	}
 	if len(rec.Items) > 0 {
-		b.WriteString(" (")
-		for i, k := range slices.Sorted(maps.Keys(rec.Items)) {
-			if i > 0 {
-				b.WriteString(" ")
-			}
-			fmt.Fprintf(&b, "%s=%d", k, rec.Items[k])
+		var items []string
+		for _, k := range slices.Sorted(maps.Keys(rec.Items)) {
+			items = append(items, fmt.Sprintf("%s=%d", k, rec.Items[k]))
 		}
-		b.WriteString(")")
+		s += " (" + strings.Join(items, " ") + ")"
 	}
-	return b.String()
+	return s
 }
