@@ -79,7 +79,7 @@ func (s *fileStore) Lock(ctx context.Context, h Holder) error {
 	if err := tryLock(f); err != nil {
 		f.Close()
 		if !errors.Is(err, errWouldBlock) {
-			return err
+			return fmt.Errorf("%s: lock: %w", s.lockPath, err)
 		}
 		le := &LockedError{Lock: s.lockPath}
 		le.Holder, le.HolderErr = readHolder(ctx, s.lockPath)
@@ -142,16 +142,13 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 		return err
 	}
 	s.gen, s.current = snap.Generation, true
-	runID := ""
+	// The holder's record names the active run. It only serves other
+	// processes' messages: a failure to write it does not fail the save.
+	s.holder.RunID = ""
 	if snap.Run != nil && snap.Run.Status == StatusRunning {
-		runID = snap.Run.RunID
+		s.holder.RunID = snap.Run.RunID
 	}
-	if runID != s.holder.RunID {
-		s.holder.RunID = runID
-		// The holder's record only serves other processes' messages: a
-		// failure to update it does not fail the save.
-		writeHolder(s.lock, s.holder)
-	}
+	writeHolder(s.lock, s.holder)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotDurable, err)
 	}
@@ -193,7 +190,11 @@ func (s *fileStore) Close() error {
 	if s.lock == nil {
 		return nil
 	}
-	err := errors.Join(unlock(s.lock), s.lock.Close())
+	err := unlock(s.lock)
+	if err != nil {
+		err = fmt.Errorf("%s: unlock: %w", s.lockPath, err)
+	}
+	err = errors.Join(err, s.lock.Close())
 	s.lock = nil
 	return err
 }

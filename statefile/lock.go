@@ -30,26 +30,25 @@ func writeHolder(f *os.File, h Holder) error {
 // readHolder reads the holder's record. The holder writes it just after
 // taking the lock, so an empty or half-written record is retried briefly.
 func readHolder(ctx context.Context, lockPath string) (Holder, error) {
-	var lastErr error
-	for attempt := range 5 {
-		if attempt > 0 && sleep(ctx, 10*time.Millisecond) != nil {
-			break
-		}
-		data, err := os.ReadFile(lockPath)
-		if err != nil {
-			return Holder{}, err
-		}
+	for attempt := 1; ; attempt++ {
 		var h Holder
-		switch err := json.Unmarshal(data, &h); {
+		var err error
+		data, rerr := os.ReadFile(lockPath)
+		if rerr != nil {
+			return Holder{}, rerr
+		}
+		switch jerr := json.Unmarshal(data, &h); {
 		case len(data) == 0:
-			lastErr = errors.New("lock file is empty")
-		case err != nil:
-			lastErr = fmt.Errorf("lock file is not a holder record: %w", err)
+			err = errors.New("lock file is empty")
+		case jerr != nil:
+			err = fmt.Errorf("lock file is not a holder record: %w", jerr)
 		case h.PID == 0:
-			lastErr = errors.New("lock file names no pid")
+			err = errors.New("lock file names no pid")
 		default:
 			return h, nil
 		}
+		if attempt == 5 || sleep(ctx, 10*time.Millisecond) != nil {
+			return Holder{}, err
+		}
 	}
-	return Holder{}, lastErr
 }

@@ -13,21 +13,11 @@ import (
 // the open file description, so a second File in the same process conflicts
 // too, and the kernel drops the lock when the process dies.
 func tryLock(f *os.File) error {
-	for {
-		switch err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); {
-		case err == nil:
-			return nil
-		case errors.Is(err, unix.EWOULDBLOCK):
-			return errWouldBlock
-		case !errors.Is(err, unix.EINTR):
-			return &os.PathError{Op: "flock", Path: f.Name(), Err: err}
-		}
+	err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		return errWouldBlock
 	}
+	return err
 }
 
-func unlock(f *os.File) error {
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_UN); err != nil {
-		return &os.PathError{Op: "unlock", Path: f.Name(), Err: err}
-	}
-	return nil
-}
+func unlock(f *os.File) error { return unix.Flock(int(f.Fd()), unix.LOCK_UN) }

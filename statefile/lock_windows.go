@@ -19,19 +19,13 @@ const lockOffsetHigh = 0x40000000
 func tryLock(f *os.File) error {
 	ol := windows.Overlapped{OffsetHigh: lockOffsetHigh}
 	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ol)
-	switch {
-	case errors.Is(err, windows.ERROR_LOCK_VIOLATION):
+	if errors.Is(err, windows.ERROR_LOCK_VIOLATION) {
 		return errWouldBlock
-	case err != nil:
-		return &os.PathError{Op: "LockFileEx", Path: f.Name(), Err: err}
 	}
-	return nil
+	return err
 }
 
 func unlock(f *os.File) error {
 	ol := windows.Overlapped{OffsetHigh: lockOffsetHigh}
-	if err := windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, &ol); err != nil {
-		return &os.PathError{Op: "UnlockFileEx", Path: f.Name(), Err: err}
-	}
-	return nil
+	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, &ol)
 }

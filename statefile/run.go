@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -25,6 +26,35 @@ const (
 	StatusPartial   Status = "partial"   // finished, but some items failed
 	StatusAbandoned Status = "abandoned" // never finished: the process died or Close came first
 )
+
+// ExitCode maps a run's status to a process exit code for cron and
+// systemd:
+//
+//	succeeded  0
+//	failed     1  (also running, and any unknown status)
+//	partial    3
+//	abandoned  4
+//
+// 2 is left out because shells and the flag package use it for usage
+// errors. Under systemd any non-zero code marks the unit failed; add
+// SuccessExitStatus=3 to the unit to count partial runs as success. Under
+// cron a non-zero code only matters to a wrapper that checks it; the
+// run records and the one-line log record say what happened either way.
+//
+// Abandoned is never the status of a run that called Finish; its code is
+// for tools that report the last recorded run.
+func ExitCode(s Status) int {
+	switch s {
+	case StatusSucceeded:
+		return 0
+	case StatusPartial:
+		return 3
+	case StatusAbandoned:
+		return 4
+	default:
+		return 1
+	}
+}
 
 // Record describes one run: what a Store keeps (the file store: one JSON
 // object a line in its summary log), and what ReadRuns and LastRuns return.
@@ -204,7 +234,7 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 		f.run = nil
 		return nil, fmt.Errorf("statefile: begin run in %s: %w", f.name, err)
 	}
-	f.logger.DebugContext(ctx, "statefile: run started", slog.String("run_id", r.ID()))
+	f.opts.Logger.DebugContext(ctx, "statefile: run started", slog.String("run_id", r.ID()))
 	if err != nil {
 		return r, fmt.Errorf("statefile: begin run in %s: %w", f.name, err)
 	}
@@ -212,7 +242,7 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 }
 
 func (f *File[T]) newRun(ctx context.Context, rec Record) *Run {
-	return &Run{finish: f.finishRun, ctx: context.WithoutCancel(ctx), logger: f.logger, maxFailures: f.maxFail, rec: rec}
+	return &Run{finish: f.finishRun, ctx: context.WithoutCancel(ctx), logger: f.opts.Logger, maxFailures: f.opts.MaxItemFailures, rec: rec}
 }
 
 // finishRun ends r with err's outcome and stores its record. Under f.mu,
@@ -235,7 +265,7 @@ func (f *File[T]) finishRun(r *Run, err error) (Record, error) {
 // generation without it; if the append fails, the generation keeps r's
 // record, so that it is stored later. The caller holds f.mu.
 func (f *File[T]) recordRunLocked(ctx context.Context, r *Run) error {
-	aerr := f.store.AppendRun(ctx, r.Record(), f.keep)
+	aerr := f.store.AppendRun(ctx, r.Record(), f.opts.KeepRuns)
 	if aerr == nil {
 		f.run = nil
 	} else {
@@ -253,7 +283,7 @@ func (f *File[T]) recordRunLocked(ctx context.Context, r *Run) error {
 func (f *File[T]) recordLeftover(ctx context.Context, snap *Snapshot) {
 	recent, err := f.store.ReadRuns(ctx, 16)
 	if err != nil {
-		f.logger.WarnContext(ctx, "statefile: cannot read the run records", slog.Any("error", err))
+		f.opts.Logger.WarnContext(ctx, "statefile: cannot read the run records", slog.Any("error", err))
 	}
 	for _, old := range recent {
 		if old.RunID == snap.Run.RunID {
@@ -265,9 +295,62 @@ func (f *File[T]) recordLeftover(ctx context.Context, snap *Snapshot) {
 		r.rec.LastSaved = snap.SavedAt
 		r.end(nil, "the process ended without Finish (the run was still marked running when the next Open took the lock)", snap.Generation)
 	}
-	if err := f.store.AppendRun(ctx, r.rec, f.keep); err != nil {
-		f.logger.ErrorContext(ctx, "statefile: cannot store the record of an ended run; kept in the state",
+	if err := f.store.AppendRun(ctx, r.rec, f.opts.KeepRuns); err != nil {
+		f.opts.Logger.ErrorContext(ctx, "statefile: cannot store the record of an ended run; kept in the state",
 			slog.String("run_id", r.rec.RunID), slog.Any("error", err))
 		f.run = r
 	}
+}
+
+// logRun writes the one-line human summary of an ended run: Info for
+// succeeded, Warn for partial, Error for failed and abandoned.
+func logRun(ctx context.Context, logger *slog.Logger, rec Record) {
+	level := slog.LevelError
+	switch rec.Status {
+	case StatusSucceeded:
+		level = slog.LevelInfo
+	case StatusPartial:
+		level = slog.LevelWarn
+	}
+	logger.LogAttrs(ctx, level, summaryLine(rec), slog.String("run_id", rec.RunID),
+		slog.String("status", string(rec.Status)), slog.Duration("duration", rec.Duration()))
+}
+
+// summaryLine describes a run in one line, e.g.
+// "run 20260611T020000Z-1a2b3c4d5e6f partial in 2m3s: 3 items failed, first "b.csv": parse: bad row (processed=120)".
+func summaryLine(rec Record) string {
+	d := rec.Duration().Round(time.Millisecond)
+	s := fmt.Sprintf("run %s %s", rec.RunID, rec.Status)
+	switch rec.Status {
+	case StatusSucceeded:
+		s += fmt.Sprintf(" in %v", d)
+	case StatusPartial:
+		s += fmt.Sprintf(" in %v: %d item", d, rec.ItemFailures)
+		if rec.ItemFailures != 1 {
+			s += "s"
+		}
+		s += " failed"
+		if len(rec.Failures) > 0 {
+			s += fmt.Sprintf(", first %q", rec.Failures[0].Item)
+			if rec.Failures[0].Error != "" {
+				s += ": " + rec.Failures[0].Error
+			}
+		}
+	case StatusFailed:
+		s += fmt.Sprintf(" after %v: %s", d, rec.Error)
+	case StatusAbandoned:
+		s += fmt.Sprintf(": started %s by pid %d on host %s", rec.Started.UTC().Format(time.RFC3339), rec.PID, rec.Host)
+		if !rec.LastSaved.IsZero() {
+			s += ", last saved " + rec.LastSaved.UTC().Format(time.RFC3339)
+		}
+		s += "; " + rec.Error
+	}
+	if len(rec.Items) > 0 {
+		var items []string
+		for _, k := range slices.Sorted(maps.Keys(rec.Items)) {
+			items = append(items, fmt.Sprintf("%s=%d", k, rec.Items[k]))
+		}
+		s += " (" + strings.Join(items, " ") + ")"
+	}
+	return s
 }

@@ -84,11 +84,8 @@ func (o *Options) resolve() error {
 // for concurrent use; its saves are serialized.
 type File[T any] struct {
 	store     Store
-	name      string // the store's String, for messages
-	logger    *slog.Logger
-	schema    int
-	keep      int
-	maxFail   int
+	name      string  // the store's String, for messages
+	opts      Options // resolved; its Logger names the store
 	holder    Holder
 	recovered error
 
@@ -123,9 +120,9 @@ func OpenStore[T any](ctx context.Context, s Store, opts *Options) (_ *File[T], 
 	if err != nil {
 		return nil, fmt.Errorf("statefile: open %s: state type %T cannot be stored as JSON: %w", name, zero, err)
 	}
+	o.Logger = o.Logger.With(slog.String("store", name))
 	host, _ := os.Hostname()
-	f := &File[T]{store: s, name: name, logger: o.Logger.With(slog.String("store", name)),
-		schema: o.SchemaVersion, keep: o.KeepRuns, maxFail: o.MaxItemFailures, state: zeroJSON,
+	f := &File[T]{store: s, name: name, opts: o, state: zeroJSON,
 		holder: Holder{PID: os.Getpid(), Host: cmp.Or(host, "unknown"), Started: time.Now().UTC()}}
 	if err := lock(ctx, s, f.holder, o.LockTimeout); err != nil {
 		return nil, err
@@ -137,19 +134,19 @@ func OpenStore[T any](ctx context.Context, s Store, opts *Options) (_ *File[T], 
 	if snap == nil {
 		return f, nil // nothing was ever saved: the zero state
 	}
-	if f.state, err = upgrade[T](snap, f.schema, o.Migrations); err != nil {
+	if f.state, err = upgrade[T](snap, o.SchemaVersion, o.Migrations); err != nil {
 		if snap.Recovered != nil {
 			err = fmt.Errorf("%w (%v)", err, snap.Recovered)
 		}
 		return nil, fmt.Errorf("statefile: open %s: generation %d: %w", name, snap.Generation, err)
 	}
 	f.gen = snap.Generation
-	if snap.SchemaVersion < f.schema {
-		f.logger.InfoContext(ctx, "statefile: state migrated", slog.Uint64("generation", snap.Generation),
-			slog.Int("from_version", snap.SchemaVersion), slog.Int("to_version", f.schema))
+	if snap.SchemaVersion < o.SchemaVersion {
+		o.Logger.InfoContext(ctx, "statefile: state migrated", slog.Uint64("generation", snap.Generation),
+			slog.Int("from_version", snap.SchemaVersion), slog.Int("to_version", o.SchemaVersion))
 	}
 	if f.recovered = snap.Recovered; f.recovered != nil {
-		f.logger.ErrorContext(ctx, "statefile: newest generation unusable; loaded the previous one",
+		o.Logger.ErrorContext(ctx, "statefile: newest generation unusable; loaded the previous one",
 			slog.Uint64("generation", snap.Generation), slog.Any("error", f.recovered))
 	}
 	if snap.Run != nil {
@@ -298,7 +295,7 @@ func (f *File[T]) Update(ctx context.Context, fn func(*T) error) error {
 // After an error matching errNotDurable, it is the stored state all the
 // same (see Update). The caller holds f.mu.
 func (f *File[T]) saveLocked(ctx context.Context, state json.RawMessage) error {
-	s := &Snapshot{Generation: f.gen + 1, SchemaVersion: f.schema, SavedAt: time.Now(), State: state}
+	s := &Snapshot{Generation: f.gen + 1, SchemaVersion: f.opts.SchemaVersion, SavedAt: time.Now(), State: state}
 	if f.run != nil {
 		rec := f.run.Record()
 		s.Run = &rec
