@@ -8,8 +8,5 @@ import (
 	"runtime"
 )
 
-var errNoLocking = errors.New("file locking is not supported on " + runtime.GOOS)
-
-func tryLock(*os.File) error { return errNoLocking }
-
-func unlock(*os.File) error { return nil }
+func tryLock(*os.File) error { return errors.New("file locking is not supported on " + runtime.GOOS) }
+func unlock(*os.File) error  { return nil }

@@ -20,36 +20,30 @@ const (
 	DefaultPerm            = fs.FileMode(0o600)
 )
 
-// Options configures Open and OpenStore. A nil *Options is the zero value,
-// and a zero field means the default it names.
+// Options configures Open and OpenStore. A nil *Options is the zero value;
+// a zero field means the default it names.
 type Options struct {
 	// LockTimeout is how long Open waits for another holder to release the
 	// lock. Zero means Open fails at once with a *LockedError.
 	LockTimeout time.Duration
-
 	// SchemaVersion is the version of the state type T that this program
 	// writes; zero means 1. Raise it when T changes in a way old states
 	// cannot be decoded into, and register a migration for the old version.
 	SchemaVersion int
-
 	// Migrations[v] turns the JSON of a version v state into version v+1,
 	// for v in [1, SchemaVersion). Open applies them in order; the next
 	// save writes the upgraded state with the new version.
 	Migrations map[int]func(json.RawMessage) (json.RawMessage, error)
-
 	// Logger receives recoveries, migrations, abandoned runs and the
 	// one-line summary of every run. Nil means slog.Default().
 	Logger *slog.Logger
-
 	// KeepRuns is how many run records the store keeps; older ones are
 	// dropped. Zero means DefaultKeepRuns.
 	KeepRuns int
-
 	// MaxItemFailures is how many item failures a run keeps with their
 	// error text (all are counted). Zero means DefaultMaxItemFailures;
 	// negative keeps none.
 	MaxItemFailures int
-
 	// Perm is the permission of the files Open creates (before the umask).
 	// Zero means DefaultPerm. OpenStore ignores it.
 	Perm fs.FileMode
@@ -190,8 +184,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// upgrade brings a loaded state up to schema version schema and checks
-// that it decodes into T, so that State cannot fail on it later.
+// upgrade migrates a loaded state to schema version schema and checks that
+// it decodes into T, so that State cannot fail on it later.
 func upgrade[T any](snap *Snapshot, schema int, migrations map[int]func(json.RawMessage) (json.RawMessage, error)) (json.RawMessage, error) {
 	state := snap.State
 	if snap.SchemaVersion > schema {
@@ -241,10 +235,10 @@ func (f *File[T]) Generation() uint64 {
 	return f.gen
 }
 
-// State returns a deep copy of the stored state, decoded from its JSON,
-// which the caller may change freely. Each call decodes: for a large
-// state, call it once and keep the value. The error is not nil only when
-// T's UnmarshalJSON rejects what its MarshalJSON wrote.
+// State returns a deep copy of the stored state, decoded from its JSON, for
+// the caller to change freely; for a large state, call it once and keep
+// the value. The error is not nil only when T's UnmarshalJSON rejects what
+// its MarshalJSON wrote.
 func (f *File[T]) State() (T, error) {
 	f.mu.Lock()
 	data, gen := f.state, f.gen
@@ -256,13 +250,12 @@ func (f *File[T]) State() (T, error) {
 	return t, nil
 }
 
-// Update changes the state and saves it durably as a new generation. fn
-// works on a deep copy of the state; only if fn returns nil and the result
-// encodes as JSON (and decodes back) is it saved. If fn or the save fails,
-// the stored state (in memory and in the store) stays the previous one,
-// and fn's error is returned as it is. With the file store, the one
-// exception is a save that fails at its last step, the directory fsync:
-// the new state is then the stored one, and the error says it may not
+// Update applies fn to a deep copy of the state and, if fn returns nil and
+// the result encodes as JSON (and decodes back), saves it durably as a new
+// generation. If fn or the save fails, the state (in memory and in the
+// store) stays the previous one; fn's error is returned as it is. With the
+// file store, a save that fails only at its directory fsync is the one
+// exception: the new state is stored, and the error says it may not
 // survive a power loss. fn must not call the File's methods.
 func (f *File[T]) Update(ctx context.Context, fn func(*T) error) error {
 	f.mu.Lock()
@@ -291,9 +284,8 @@ func (f *File[T]) Update(ctx context.Context, fn func(*T) error) error {
 	return nil
 }
 
-// saveLocked stores state as the next generation, with f.run's record.
-// After an error matching errNotDurable, it is the stored state all the
-// same (see Update). The caller holds f.mu.
+// saveLocked stores state as the next generation, with f.run's record;
+// after errNotDurable it is stored all the same. The caller holds f.mu.
 func (f *File[T]) saveLocked(ctx context.Context, state json.RawMessage) error {
 	s := &Snapshot{Generation: f.gen + 1, SchemaVersion: f.opts.SchemaVersion, SavedAt: time.Now(), State: state}
 	if f.run != nil {
