@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"time"
 )
@@ -59,8 +60,8 @@ func encodeEnvelope(s *Snapshot) ([]byte, error) {
 // file: one wrapping fs.ErrNotExist when it is missing, a *corruptError
 // when it fails verification, one wrapping ErrNewerVersion when it is in a
 // newer format, and the read error otherwise.
-func readGeneration(fsys fsys, name string) (*envelope, error) {
-	data, err := fsys.ReadFile(name)
+func readGeneration(name string) (*envelope, error) {
+	data, err := os.ReadFile(name)
 	if isMissing(err) {
 		return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 	} else if err != nil {

@@ -13,14 +13,12 @@ import (
 	"time"
 )
 
-// Open opens a File on the state file at path, as OpenStore does with the
-// file store for path (see the package doc for its files). path is made
-// absolute and its symbolic links are followed, those of the file and of
-// its directories, so that opening a file through a link and by its own
-// name takes the same lock, and a save replaces the real file and leaves
-// the link a link; a link whose target does not exist yet is followed to
-// it. An empty path, or one that names a directory, is refused before
-// anything on disk is touched.
+// Open opens a File on the state file at path with the file store (see
+// the package doc), as OpenStore does. The symbolic links of path and its
+// directories are followed, even to a target that does not exist yet, so
+// that a link and the real name take the same lock and a save leaves the
+// link a link. An empty path, or one that names a directory, is refused
+// before anything on disk is touched.
 func Open[T any](ctx context.Context, path string, opts *Options) (*File[T], error) {
 	var perm fs.FileMode
 	if opts != nil {
@@ -46,9 +44,8 @@ type fileStore struct {
 	current bool   // path holds a verified generation
 }
 
-// errNotDurable marks a save of the file store that renamed the new
-// generation into place but could not fsync the directory: the generation
-// is stored, but may not survive a power loss.
+// errNotDurable marks a save that stored the generation but could not
+// fsync the directory.
 var errNotDurable = errors.New("saved, but may not survive a power loss")
 
 func newFileStore(path string, perm fs.FileMode, fsys fsys) (*fileStore, error) {
@@ -115,8 +112,8 @@ func writeHolder(f *os.File, h Holder) error {
 	return f.Truncate(int64(len(data)))
 }
 
-// readHolder reads the holder's record. The holder writes it just after
-// taking the lock, so an empty or half-written record is retried briefly.
+// readHolder reads the holder's record, retrying briefly while it is empty
+// or half-written (the holder writes it just after taking the lock).
 func readHolder(ctx context.Context, lockPath string) (Holder, error) {
 	for attempt := 1; ; attempt++ {
 		var h Holder
@@ -146,14 +143,14 @@ func readHolder(ctx context.Context, lockPath string) (Holder, error) {
 func (s *fileStore) Load(context.Context) (*Snapshot, error) {
 	dir, base := filepath.Split(s.path)
 	removeTemps(dir, base, base+runsSuffix)
-	env, err := readGeneration(s.fsys, s.path)
+	env, err := readGeneration(s.path)
 	s.current = err == nil
 	var recovered error
 	if err != nil {
 		if !isMissing(err) && !errors.Is(err, ErrCorrupt) {
 			return nil, err
 		}
-		bak, berr := readGeneration(s.fsys, s.bakPath)
+		bak, berr := readGeneration(s.bakPath)
 		switch {
 		case berr == nil:
 			env, recovered = bak, fmt.Errorf("%w; loaded the backup %s (generation %d)", err, s.bakPath, bak.Generation)
@@ -170,8 +167,7 @@ func (s *fileStore) Load(context.Context) (*Snapshot, error) {
 		Run: env.Run, State: env.State, Recovered: recovered}, nil
 }
 
-// Save implements Store with replaceFile; the generation it replaces
-// becomes the backup (see keepBackup).
+// Save implements Store with replaceFile and keepBackup.
 func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 	if s.lock == nil {
 		return fmt.Errorf("%w: the lock is not held", ErrLockLost)
@@ -189,8 +185,7 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 		return err
 	}
 	s.gen, s.current = snap.Generation, true
-	// The holder's record names the active run. It only serves other
-	// processes' messages: a failure to write it does not fail the save.
+	// The holder's record only serves messages: its failure is no error.
 	s.holder.RunID = ""
 	if snap.Run != nil && snap.Run.Status == StatusRunning {
 		s.holder.RunID = snap.Run.RunID
@@ -202,13 +197,11 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 	return nil
 }
 
-// keepBackup runs between writing the new generation's temporary file and
-// renaming it over the state file, so that at every instant one valid
-// generation is at the state path or the backup path. A valid state file
-// becomes the backup: hard-linked, or renamed where hard links are not
-// supported (until the new file is renamed in, Open loads the backup).
-// Otherwise the backup is kept, and an invalid state file (Load loaded the
-// backup) is moved aside to path.corrupt for inspection.
+// keepBackup runs just before the new generation is renamed over the state
+// file, keeping a valid generation at path or at the backup path at every
+// instant: a valid state file becomes the backup (hard-linked, or renamed
+// where links are not supported); an invalid one is moved aside to
+// path.corrupt and the backup kept.
 func (s *fileStore) keepBackup() error {
 	if !s.current {
 		if err := s.fsys.Rename(s.path, s.path+".corrupt"); err != nil && !isMissing(err) {
@@ -232,15 +225,13 @@ func (s *fileStore) keepBackup() error {
 // its runs in "state.json.runs.jsonl".
 const runsSuffix = ".runs.jsonl"
 
-// AppendRun implements Store by replacing the summary log with one that
-// has r's line added and only the newest keep lines, atomically (see
-// replaceFile): a crash leaves the old log or the new one, and readers
-// never see half a line. The log is small and written once a run.
+// AppendRun implements Store by replacing the small summary log with
+// replaceFile, so that readers never see half a line.
 func (s *fileStore) AppendRun(_ context.Context, r Record, keep int) error {
 	if s.lock == nil {
 		return fmt.Errorf("%s: %w: the lock is not held", s.logPath, ErrLockLost)
 	}
-	old, err := s.fsys.ReadFile(s.logPath)
+	old, err := os.ReadFile(s.logPath)
 	if err != nil && !isMissing(err) {
 		return err // names the log
 	}
@@ -258,13 +249,11 @@ func (s *fileStore) AppendRun(_ context.Context, r Record, keep int) error {
 	return nil
 }
 
-// ReadRuns returns up to n of the newest run records of the file store at
-// path (the state file's path, as given to Open), newest first; n <= 0
-// returns all of them. It does not take the lock, so a health check or an
-// operator's tool can call it while a job runs. No summary log means no
-// runs yet (nil, nil). A last line without its newline is skipped; any
-// other line that is not a record is an error naming the log and the
-// line's offset.
+// ReadRuns returns up to n of the newest run records of the state file at
+// path, newest first (n <= 0: all; none yet: nil, nil), without the lock,
+// so that a health check can call it while a job runs. A last line without
+// its newline (a torn append) is skipped; any other line that is not a
+// record is an error naming the log and the line's offset.
 func ReadRuns(path string, n int) ([]Record, error) {
 	if path == "" {
 		return nil, errors.New("statefile: read runs: the path of the state file is empty")
@@ -280,8 +269,7 @@ func ReadRuns(path string, n int) ([]Record, error) {
 	return recs, nil
 }
 
-// ReadRuns implements Store with the summary log (see the function
-// ReadRuns); its errors start with the log's path.
+// ReadRuns implements Store (see the function ReadRuns).
 func (s *fileStore) ReadRuns(_ context.Context, n int) ([]Record, error) {
 	data, err := os.ReadFile(s.logPath)
 	if isMissing(err) {
@@ -289,7 +277,6 @@ func (s *fileStore) ReadRuns(_ context.Context, n int) ([]Record, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	// A torn last line, left by a crash mid-append, has no newline yet.
 	data = data[:bytes.LastIndexByte(data, '\n')+1]
 	var recs []Record
 	for end := len(data); end > 0 && (n <= 0 || len(recs) < n); {
@@ -315,8 +302,7 @@ func (s *fileStore) ReadRuns(_ context.Context, n int) ([]Record, error) {
 // String returns the path of the state file.
 func (s *fileStore) String() string { return s.path }
 
-// Close implements Store: it releases the lock. The holder's record stays
-// in the lock file; it only matters while the lock is held.
+// Close implements Store: it releases the lock.
 func (s *fileStore) Close() error {
 	if s.lock == nil {
 		return nil

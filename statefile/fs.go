@@ -13,11 +13,10 @@ import (
 )
 
 // fsys is the seam through which the file store changes the disk, so that
-// tests can make any single step fail the way a full disk or a failing
-// device would. osFS is the real file system.
+// tests can make any step fail as a full disk or failing device would.
+// osFS is the real file system.
 type fsys interface {
 	OpenFile(name string, flag int, perm fs.FileMode) (file, error)
-	ReadFile(name string) ([]byte, error)
 	Rename(oldpath, newpath string) error
 	Link(oldpath, newpath string) error
 	Remove(name string) error
@@ -40,9 +39,8 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
 	}
 	return f, nil
 }
-func (osFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
-func (osFS) Link(oldpath, newpath string) error   { return os.Link(oldpath, newpath) }
-func (osFS) Remove(name string) error             { return os.Remove(name) }
+func (osFS) Link(oldpath, newpath string) error { return os.Link(oldpath, newpath) }
+func (osFS) Remove(name string) error           { return os.Remove(name) }
 
 // tempMarker separates a target's name from the random suffix of its
 // temporary files: "state.json.tmp-0123456789abcdef".

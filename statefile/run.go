@@ -51,9 +51,8 @@ func ExitCode(s Status) int {
 		return 3
 	case StatusAbandoned:
 		return 4
-	default:
-		return 1
 	}
+	return 1
 }
 
 // Record describes one run: what a Store keeps (the file store: one JSON
@@ -101,9 +100,8 @@ type ItemFailure struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Run is one execution of a job, started by (*File[T]).Begin. It counts
-// items, keeps item failures and ends with Finish, which stores its Record
-// (see the package doc for a run that never finishes). A Run is safe for
+// Run is one execution of a job, started by (*File[T]).Begin: it counts
+// items, keeps item failures and ends with Finish. A Run is safe for
 // concurrent use. Its zero value is not usable.
 type Run struct {
 	finish      func(*Run, error) (Record, error) // the File's finishRun
@@ -168,47 +166,49 @@ func (r *Run) Record() Record {
 
 // Finish ends the run: failed if err is not nil, partial if items failed,
 // succeeded otherwise. It logs a one-line summary and stores the run's
-// record, which the state keeps until it is stored (see the package doc).
-// The returned Record is complete even when the error, which says what
-// could not be stored, is not nil. Finishing a run that has already ended
-// returns its record and an error.
+// record (see the package doc). The Record is complete even when the
+// error, which says what could not be stored, is not nil. Finishing an
+// ended run returns its record and an error.
 func (r *Run) Finish(err error) (Record, error) {
 	return r.finish(r, err)
 }
 
 // end ends the run, as abandoned for reason if reason is not empty, else
-// with err's outcome, and logs its summary. It reports false if the run
-// had already ended.
+// with err's outcome, and logs its summary line (Info if it succeeded,
+// Warn if partial, else Error). It reports false if it had already ended.
 func (r *Run) end(err error, reason string, gen uint64) (Record, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.rec.Status != StatusRunning {
 		return r.rec.clone(), false
 	}
-	r.rec.Ended, r.rec.Generation, r.rec.Status = time.Now(), gen, StatusSucceeded
+	r.rec.Ended, r.rec.Generation = time.Now(), gen
+	level := slog.LevelError
 	switch {
 	case reason != "":
 		r.rec.Status, r.rec.Error = StatusAbandoned, reason
 	case err != nil:
 		r.rec.Status, r.rec.Error = StatusFailed, err.Error()
 	case r.rec.ItemFailures > 0:
-		r.rec.Status = StatusPartial
+		r.rec.Status, level = StatusPartial, slog.LevelWarn
+	default:
+		r.rec.Status, level = StatusSucceeded, slog.LevelInfo
 	}
-	logRun(r.ctx, r.logger, r.rec)
+	r.logger.LogAttrs(r.ctx, level, summaryLine(r.rec), slog.String("run_id", r.rec.RunID),
+		slog.String("status", string(r.rec.Status)), slog.Duration("duration", r.rec.Duration()))
 	return r.rec.clone(), true
 }
 
-// Begin starts a run and saves a generation that marks it running (see
-// the package doc); the lock's holder record names the run while it is
-// active. ctx, without its cancellation, serves the run's log records and
-// the store's calls of Finish, so that a run stopped by a signal still
-// records its end. Begin fails while another run of this File is active,
-// and while the record of an ended run cannot be stored (Begin retries it).
+// Begin starts a run and saves a generation that marks it running, which
+// the lock's holder record names too. ctx, without its cancellation,
+// serves the run's log records and Finish, so that a run stopped by a
+// signal still records its end. Begin fails while another run of this File
+// is active, and while an ended run's record cannot be stored (it retries).
 //
-// If the save fails, no run has begun: Begin returns a nil *Run and the
-// error. With the file store, when only the final directory fsync failed
-// (see Update), the run has begun but its mark may not survive a power
-// loss: Begin returns the *Run together with the error; Finish it as usual.
+// If the save fails, no run has begun: Begin returns a nil *Run. When only
+// the directory fsync failed (see Update), the run has begun but its mark
+// may not survive a power loss: Begin returns the *Run with the error;
+// Finish it as usual.
 func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -231,10 +231,10 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	f.run = r
 	err := f.saveLocked(ctx, f.state)
 	if err != nil && !errors.Is(err, errNotDurable) {
-		f.run = nil
-		return nil, fmt.Errorf("statefile: begin run in %s: %w", f.name, err)
+		f.run, r = nil, nil
+	} else {
+		f.opts.Logger.DebugContext(ctx, "statefile: run started", slog.String("run_id", r.ID()))
 	}
-	f.opts.Logger.DebugContext(ctx, "statefile: run started", slog.String("run_id", r.ID()))
 	if err != nil {
 		return r, fmt.Errorf("statefile: begin run in %s: %w", f.name, err)
 	}
@@ -245,9 +245,7 @@ func (f *File[T]) newRun(ctx context.Context, rec Record) *Run {
 	return &Run{finish: f.finishRun, ctx: context.WithoutCancel(ctx), logger: f.opts.Logger, maxFailures: f.opts.MaxItemFailures, rec: rec}
 }
 
-// finishRun ends r with err's outcome and stores its record. Under f.mu,
-// Finish and Close are exclusive: exactly one ends the run (Close as
-// abandoned), and Finish after Close finds it ended.
+// finishRun is Finish. Under f.mu, exactly one of Finish and Close ends r.
 func (f *File[T]) finishRun(r *Run, err error) (Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -261,9 +259,8 @@ func (f *File[T]) finishRun(r *Run, err error) (Record, error) {
 	return rec, nil
 }
 
-// recordRunLocked appends the record of the ended run r, then saves a
-// generation without it; if the append fails, the generation keeps r's
-// record, so that it is stored later. The caller holds f.mu.
+// recordRunLocked appends the ended run r's record, then saves a generation
+// that drops r, or keeps it if the append failed. The caller holds f.mu.
 func (f *File[T]) recordRunLocked(ctx context.Context, r *Run) error {
 	aerr := f.store.AppendRun(ctx, r.Record(), f.opts.KeepRuns)
 	if aerr == nil {
@@ -274,12 +271,9 @@ func (f *File[T]) recordRunLocked(ctx context.Context, r *Run) error {
 	return errors.Join(aerr, f.saveLocked(ctx, f.state))
 }
 
-// recordLeftover stores the record of the run a loaded generation names:
-// a run still marked running was cut short and is recorded as abandoned;
-// an ended one is recorded as it ended. A run already among the newest
-// records (the process died between appending it and saving the generation
-// that drops it) is not recorded twice. If the append fails, the run stays
-// in the state until Begin or Close stores it.
+// recordLeftover stores the record of the run a loaded generation names,
+// as abandoned if it is still running, unless the process died after
+// appending it. If the append fails, Begin or Close stores it later.
 func (f *File[T]) recordLeftover(ctx context.Context, snap *Snapshot) {
 	recent, err := f.store.ReadRuns(ctx, 16)
 	if err != nil {
@@ -300,20 +294,6 @@ func (f *File[T]) recordLeftover(ctx context.Context, snap *Snapshot) {
 			slog.String("run_id", r.rec.RunID), slog.Any("error", err))
 		f.run = r
 	}
-}
-
-// logRun writes the one-line human summary of an ended run: Info for
-// succeeded, Warn for partial, Error for failed and abandoned.
-func logRun(ctx context.Context, logger *slog.Logger, rec Record) {
-	level := slog.LevelError
-	switch rec.Status {
-	case StatusSucceeded:
-		level = slog.LevelInfo
-	case StatusPartial:
-		level = slog.LevelWarn
-	}
-	logger.LogAttrs(ctx, level, summaryLine(rec), slog.String("run_id", rec.RunID),
-		slog.String("status", string(rec.Status)), slog.Duration("duration", rec.Duration()))
 }
 
 // summaryLine describes a run in one line, e.g.
