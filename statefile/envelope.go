@@ -12,9 +12,8 @@ import (
 	"time"
 )
 
-// formatName is the "format" member of every state file this package
-// writes. A file naming another version of the format is refused like a
-// newer schema version.
+// formatName is the "format" of the state files this package writes; another
+// version of it is refused like a newer schema version.
 const (
 	formatName   = "harden.statefile/v1"
 	formatPrefix = "harden.statefile/"
@@ -28,32 +27,25 @@ type envelope struct {
 	SavedAt       time.Time       `json:"saved_at"`
 	Checksum      string          `json:"checksum"`
 	Run           *Record         `json:"run,omitempty"`
-	State         json.RawMessage `json:"state"`
+	State         json.RawMessage `json:"state,omitempty"` // last, as its exact bytes (see encodeEnvelope)
 }
 
-// checksum returns the checksum recorded for state: the SHA-256 of its
-// exact bytes as they appear in the file.
+// checksum returns the SHA-256 of state's exact bytes, as the file records it.
 func checksum(state []byte) string {
 	sum := sha256.Sum256(state)
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// encodeEnvelope lays out a state file by hand so that the header comes
-// first (readable with head as well as jq) and the state bytes, which the
-// checksum covers, are embedded exactly.
+// encodeEnvelope writes the header first, readable with head as well as
+// jq, and then the state's bytes exactly, as the checksum covers them
+// (json.Marshal would compact and escape them).
 func encodeEnvelope(s *Snapshot) ([]byte, error) {
-	b := fmt.Appendf(make([]byte, 0, len(s.State)+512),
-		"{\n  \"format\": %q,\n  \"schema_version\": %d,\n  \"generation\": %d,\n  \"saved_at\": %q,\n  \"checksum\": %q",
-		formatName, s.SchemaVersion, s.Generation, s.SavedAt.UTC().Format(time.RFC3339Nano), checksum(s.State))
-	if s.Run != nil {
-		run, err := json.Marshal(s.Run)
-		if err != nil {
-			return nil, fmt.Errorf("encode run: %w", err)
-		}
-		b = append(append(b, ",\n  \"run\": "...), run...)
+	head, err := json.MarshalIndent(envelope{Format: formatName, SchemaVersion: s.SchemaVersion, Generation: s.Generation,
+		SavedAt: s.SavedAt.UTC(), Checksum: checksum(s.State), Run: s.Run}, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode header: %w", err)
 	}
-	b = append(append(b, ",\n  \"state\": "...), s.State...)
-	return append(b, "\n}\n"...), nil
+	return fmt.Appendf(head[:len(head)-2], ",\n  \"state\": %s\n}\n", s.State), nil // head without its "\n}"
 }
 
 // readGeneration reads and verifies one generation. Its errors name the

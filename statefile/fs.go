@@ -46,16 +46,13 @@ func (osFS) Remove(name string) error           { return os.Remove(name) }
 // temporary files: "state.json.tmp-0123456789abcdef".
 const tempMarker = ".tmp-"
 
-// replaceFile atomically replaces target with data: it writes a temporary
-// file beside it, fsyncs and closes it, calls beforeRename (if not nil),
-// renames the temporary file over target and fsyncs the directory.
-// committed reports whether the rename happened: from then on target holds
-// data even if the directory fsync failed. When committed is false, target
-// is as it was (apart from what beforeRename did) and the temporary file
-// is gone.
+// replaceFile atomically replaces target with data: it writes and fsyncs a
+// temporary file beside it, calls beforeRename (if not nil), renames the
+// file over target and fsyncs the directory. committed reports whether the
+// rename happened; if not, target is as it was and the temporary file gone.
 func replaceFile(fsys fsys, target string, data []byte, perm fs.FileMode, beforeRename func() error) (committed bool, err error) {
-	// O_EXCL never opens a file another writer (or a crash) left; with 64
-	// random bits, a name already taken is not worth a retry.
+	// O_EXCL never opens a file a crash left; with 64 random bits, a name
+	// already taken is not worth a retry.
 	var rnd [8]byte
 	rand.Read(rnd[:])
 	f, err := fsys.OpenFile(target+tempMarker+hex.EncodeToString(rnd[:]), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
@@ -81,15 +78,13 @@ func replaceFile(fsys fsys, target string, data []byte, perm fs.FileMode, before
 		fsys.Remove(f.Name())
 		return false, err
 	}
-	// One directory fsync makes the rename (and any link or remove done by
-	// beforeRename in the same directory) durable.
+	// One directory fsync makes the rename, and beforeRename's work, durable.
 	return true, fsys.SyncDir(filepath.Dir(target))
 }
 
-// removeTemps removes the temporary files of replaceFile left beside the
-// targets (base names in dir) by a process that died mid-write. The caller
-// holds the lock, so no one is writing them; one that stays only takes
-// space, so errors are ignored.
+// removeTemps removes the temporary files a process that died mid-write
+// left beside the targets (base names in dir). The caller holds the lock;
+// errors are ignored, as a file that stays only takes space.
 func removeTemps(dir string, targets ...string) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
@@ -102,15 +97,11 @@ func removeTemps(dir string, targets ...string) {
 	}
 }
 
-// maxLinkHops bounds how many dangling symbolic links resolvePath follows,
-// so that a chain of links cannot keep it busy forever.
-const maxLinkHops = 40
+const maxLinkHops = 40 // bounds a chain (or loop) of dangling links
 
-// resolvePath returns the absolute path of the file path names, with the
-// symbolic links of the file and of its directories followed (see Open).
-// A file that does not exist yet is resolved through its directory; when
-// the directory does not exist either, the absolute path is returned for
-// the step that needs the directory to report.
+// resolvePath returns path made absolute with its symbolic links followed
+// (see Open). With no directory to resolve, the absolute path is returned,
+// for the step that needs the directory to report.
 func resolvePath(path string) (string, error) {
 	p, err := filepath.Abs(path)
 	if err != nil {
@@ -124,8 +115,7 @@ func resolvePath(path string) (string, error) {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("resolve symbolic links: %w", err)
 		}
-		// The file or its directory does not exist, or p is a link to a
-		// file that does not exist yet: follow the link by hand.
+		// p or its directory does not exist, or p is a dangling link.
 		dir, base := filepath.Split(p)
 		realDir, err := filepath.EvalSymlinks(dir)
 		if errors.Is(err, fs.ErrNotExist) {
