@@ -49,9 +49,7 @@ func encodeEnvelope(s *Snapshot) ([]byte, error) {
 }
 
 // readGeneration reads and verifies one generation. Its errors name the
-// file: one wrapping fs.ErrNotExist when it is missing, a *corruptError
-// when it fails verification, one wrapping ErrNewerVersion when it is in a
-// newer format, and the read error otherwise.
+// file, and match fs.ErrNotExist, ErrCorrupt or ErrNewerVersion if they can.
 func readGeneration(name string) (*envelope, error) {
 	data, err := os.ReadFile(name)
 	if isMissing(err) {
@@ -97,8 +95,7 @@ func decodeEnvelope(name string, data []byte) (*envelope, error) {
 // isMissing reports whether err says the file does not exist.
 func isMissing(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
-// corruptError says why one file failed verification; it matches
-// ErrCorrupt.
+// corruptError says why one file failed verification; it matches ErrCorrupt.
 type corruptError struct{ path, reason string }
 
 func (e *corruptError) Error() string        { return e.path + ": " + e.reason }

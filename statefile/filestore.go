@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -68,7 +67,7 @@ func newFileStore(path string, perm fs.FileMode, fsys fsys) (*fileStore, error) 
 
 // Lock implements Store with a kernel lock on the lock file, which holds
 // the holder's record.
-func (s *fileStore) Lock(ctx context.Context, h Holder) error {
+func (s *fileStore) Lock(_ context.Context, h Holder) error {
 	if s.lock != nil {
 		return fmt.Errorf("%s: already locked by this store", s.lockPath)
 	}
@@ -82,7 +81,7 @@ func (s *fileStore) Lock(ctx context.Context, h Holder) error {
 			return fmt.Errorf("%s: lock: %w", s.lockPath, err)
 		}
 		le := &LockedError{Lock: s.lockPath}
-		le.Holder, le.HolderErr = readHolder(ctx, s.lockPath)
+		le.Holder, le.HolderErr = readHolder(s.lockPath)
 		return le
 	}
 	if err := writeHolder(f, h); err != nil {
@@ -114,14 +113,16 @@ func writeHolder(f *os.File, h Holder) error {
 
 // readHolder reads the holder's record, retrying briefly while it is empty
 // or half-written (the holder writes it just after taking the lock).
-func readHolder(ctx context.Context, lockPath string) (Holder, error) {
-	for attempt := 1; ; attempt++ {
-		var h Holder
-		var err error
+func readHolder(lockPath string) (h Holder, err error) {
+	for attempt := range 5 {
+		if attempt > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
 		data, rerr := os.ReadFile(lockPath)
 		if rerr != nil {
 			return Holder{}, rerr
 		}
+		h = Holder{}
 		switch jerr := json.Unmarshal(data, &h); {
 		case len(data) == 0:
 			err = errors.New("lock file is empty")
@@ -132,17 +133,14 @@ func readHolder(ctx context.Context, lockPath string) (Holder, error) {
 		default:
 			return h, nil
 		}
-		if attempt == 5 || sleep(ctx, 10*time.Millisecond) != nil {
-			return Holder{}, err
-		}
 	}
+	return Holder{}, err
 }
 
 // Load implements Store: the state file, or its backup when the state file
 // is missing or fails verification.
 func (s *fileStore) Load(context.Context) (*Snapshot, error) {
-	dir, base := filepath.Split(s.path)
-	removeTemps(dir, base, base+runsSuffix)
+	removeTemps(s.path, s.logPath)
 	env, err := readGeneration(s.path)
 	s.current = err == nil
 	var recovered error

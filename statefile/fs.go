@@ -83,13 +83,14 @@ func replaceFile(fsys fsys, target string, data []byte, perm fs.FileMode, before
 }
 
 // removeTemps removes the temporary files a process that died mid-write
-// left beside the targets (base names in dir). The caller holds the lock;
-// errors are ignored, as a file that stays only takes space.
-func removeTemps(dir string, targets ...string) {
+// left beside the targets, which share a directory. The caller holds the
+// lock; errors are ignored, as a file that stays only takes space.
+func removeTemps(targets ...string) {
+	dir := filepath.Dir(targets[0])
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		for _, t := range targets {
-			rest, ok := strings.CutPrefix(e.Name(), t+tempMarker)
+			rest, ok := strings.CutPrefix(e.Name(), filepath.Base(t)+tempMarker)
 			if _, err := hex.DecodeString(rest); ok && len(rest) == 16 && err == nil {
 				os.Remove(filepath.Join(dir, e.Name()))
 			}

@@ -213,14 +213,14 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return nil, fmt.Errorf("statefile: begin run in %s: %w", f.name, ErrClosed)
+		return nil, fmt.Errorf("statefile: begin run in %s: %w", f.store, ErrClosed)
 	}
 	if r := f.run; r != nil {
 		if r.Status() == StatusRunning {
-			return nil, fmt.Errorf("statefile: begin run in %s: run %s is still active", f.name, r.ID())
+			return nil, fmt.Errorf("statefile: begin run in %s: run %s is still active", f.store, r.ID())
 		}
 		if err := f.recordRunLocked(ctx, r); err != nil {
-			return nil, fmt.Errorf("statefile: begin run in %s: the ended run %s is not yet stored: %w", f.name, r.ID(), err)
+			return nil, fmt.Errorf("statefile: begin run in %s: the ended run %s is not yet stored: %w", f.store, r.ID(), err)
 		}
 	}
 	now := time.Now()
@@ -236,7 +236,7 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 		f.opts.Logger.DebugContext(ctx, "statefile: run started", slog.String("run_id", r.ID()))
 	}
 	if err != nil {
-		return r, fmt.Errorf("statefile: begin run in %s: %w", f.name, err)
+		return r, fmt.Errorf("statefile: begin run in %s: %w", f.store, err)
 	}
 	return r, nil
 }
@@ -251,10 +251,10 @@ func (f *File[T]) finishRun(r *Run, err error) (Record, error) {
 	defer f.mu.Unlock()
 	rec, ok := r.end(err, "", f.gen)
 	if !ok {
-		return rec, fmt.Errorf("statefile: finish run %s in %s: run already ended as %s", rec.RunID, f.name, rec.Status)
+		return rec, fmt.Errorf("statefile: finish run %s in %s: run already ended as %s", rec.RunID, f.store, rec.Status)
 	}
 	if err := f.recordRunLocked(r.ctx, r); err != nil {
-		return rec, fmt.Errorf("statefile: finish run %s in %s: %w", rec.RunID, f.name, err)
+		return rec, fmt.Errorf("statefile: finish run %s in %s: %w", rec.RunID, f.store, err)
 	}
 	return rec, nil
 }

@@ -77,8 +77,7 @@ func (o *Options) resolve() error {
 // process its only writer. Get one from Open or OpenStore. A File is safe
 // for concurrent use; its saves are serialized.
 type File[T any] struct {
-	store     Store
-	name      string  // the store's String, for messages
+	store     Store   // its String names the File in messages
 	opts      Options // resolved; its Logger names the store
 	holder    Holder
 	recovered error
@@ -105,25 +104,24 @@ func OpenStore[T any](ctx context.Context, s Store, opts *Options) (_ *File[T], 
 	if opts != nil {
 		o = *opts
 	}
-	name := s.String()
 	if err := o.resolve(); err != nil {
-		return nil, fmt.Errorf("statefile: open %s: %w", name, err)
+		return nil, fmt.Errorf("statefile: open %s: %w", s, err)
 	}
 	var zero T
 	zeroJSON, err := json.Marshal(zero)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: open %s: state type %T cannot be stored as JSON: %w", name, zero, err)
+		return nil, fmt.Errorf("statefile: open %s: state type %T cannot be stored as JSON: %w", s, zero, err)
 	}
-	o.Logger = o.Logger.With(slog.String("store", name))
+	o.Logger = o.Logger.With(slog.String("store", s.String()))
 	host, _ := os.Hostname()
-	f := &File[T]{store: s, name: name, opts: o, state: zeroJSON,
+	f := &File[T]{store: s, opts: o, state: zeroJSON,
 		holder: Holder{PID: os.Getpid(), Host: cmp.Or(host, "unknown"), Started: time.Now().UTC()}}
 	if err := lock(ctx, s, f.holder, o.LockTimeout); err != nil {
 		return nil, err
 	}
 	snap, err := s.Load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: open %s: %w", name, err)
+		return nil, fmt.Errorf("statefile: open %s: %w", s, err)
 	}
 	if snap == nil {
 		return f, nil // nothing was ever saved: the zero state
@@ -132,7 +130,7 @@ func OpenStore[T any](ctx context.Context, s Store, opts *Options) (_ *File[T], 
 		if snap.Recovered != nil {
 			err = fmt.Errorf("%w (%v)", err, snap.Recovered)
 		}
-		return nil, fmt.Errorf("statefile: open %s: generation %d: %w", name, snap.Generation, err)
+		return nil, fmt.Errorf("statefile: open %s: generation %d: %w", s, snap.Generation, err)
 	}
 	f.gen = snap.Generation
 	if snap.SchemaVersion < o.SchemaVersion {
@@ -168,19 +166,11 @@ func lock(ctx context.Context, s Store, h Holder, timeout time.Duration) error {
 			}
 			return le
 		}
-		if err := sleep(ctx, min(delay, timeout-waited)); err != nil {
-			return fmt.Errorf("statefile: open %s: waiting for %s, held by %s: %w", s, le.Lock, le.Holder, err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("statefile: open %s: waiting for %s, held by %s: %w", s, le.Lock, le.Holder, ctx.Err())
+		case <-time.After(min(delay, timeout-waited)):
 		}
-	}
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
 	}
 }
 
@@ -245,7 +235,7 @@ func (f *File[T]) State() (T, error) {
 	f.mu.Unlock()
 	t, err := decode[T](data)
 	if err != nil {
-		return t, fmt.Errorf("statefile: state %s: generation %d %w", f.name, gen, err)
+		return t, fmt.Errorf("statefile: state %s: generation %d %w", f.store, gen, err)
 	}
 	return t, nil
 }
@@ -261,25 +251,25 @@ func (f *File[T]) Update(ctx context.Context, fn func(*T) error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return fmt.Errorf("statefile: update %s: %w", f.name, ErrClosed)
+		return fmt.Errorf("statefile: update %s: %w", f.store, ErrClosed)
 	}
 	t, err := decode[T](f.state)
 	if err != nil {
-		return fmt.Errorf("statefile: update %s: generation %d %w", f.name, f.gen, err)
+		return fmt.Errorf("statefile: update %s: generation %d %w", f.store, f.gen, err)
 	}
 	if err := fn(&t); err != nil {
 		return err
 	}
 	out, err := json.Marshal(t)
 	if err != nil {
-		return fmt.Errorf("statefile: update %s: encode state: %w", f.name, err)
+		return fmt.Errorf("statefile: update %s: encode state: %w", f.store, err)
 	}
 	// A state that does not decode would make every later Open fail.
 	if _, err := decode[T](out); err != nil {
-		return fmt.Errorf("statefile: update %s: the new state %w", f.name, err)
+		return fmt.Errorf("statefile: update %s: the new state %w", f.store, err)
 	}
 	if err := f.saveLocked(ctx, out); err != nil {
-		return fmt.Errorf("statefile: update %s: %w", f.name, err)
+		return fmt.Errorf("statefile: update %s: %w", f.store, err)
 	}
 	return nil
 }
@@ -308,11 +298,11 @@ func (f *File[T]) LastRuns(ctx context.Context, n int) ([]Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return nil, fmt.Errorf("statefile: read runs %s: %w", f.name, ErrClosed)
+		return nil, fmt.Errorf("statefile: read runs %s: %w", f.store, ErrClosed)
 	}
 	recs, err := f.store.ReadRuns(ctx, n)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: read runs %s: %w", f.name, err)
+		return nil, fmt.Errorf("statefile: read runs %s: %w", f.store, err)
 	}
 	return recs, nil
 }
@@ -333,7 +323,7 @@ func (f *File[T]) Close() error {
 	}
 	f.closed = true
 	if err = errors.Join(err, f.store.Close()); err != nil {
-		return fmt.Errorf("statefile: close %s: %w", f.name, err)
+		return fmt.Errorf("statefile: close %s: %w", f.store, err)
 	}
 	return nil
 }
