@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -65,8 +68,7 @@ func newFileStore(path string, perm fs.FileMode, fsys fsys) (*fileStore, error) 
 		perm: cmp.Or(perm, DefaultPerm), fsys: fsys}, nil
 }
 
-// Lock implements Store with a kernel lock on the lock file, which holds
-// the holder's record.
+// Lock implements Store with a kernel lock on the lock file, which names h.
 func (s *fileStore) Lock(_ context.Context, h Holder) error {
 	if s.lock != nil {
 		return fmt.Errorf("%s: already locked by this store", s.lockPath)
@@ -103,8 +105,7 @@ func writeHolder(f *os.File, h Holder) error {
 		return err
 	}
 	data = append(data, '\n')
-	// Write before truncating, so that a reader never finds the file empty
-	// once any holder has written to it.
+	// Write before truncating, so that a reader never finds it empty.
 	if _, err := f.WriteAt(data, 0); err != nil {
 		return err
 	}
@@ -137,8 +138,95 @@ func readHolder(lockPath string) (h Holder, err error) {
 	return Holder{}, err
 }
 
-// Load implements Store: the state file, or its backup when the state file
-// is missing or fails verification.
+// formatName is the "format" of the state files this package writes; another
+// version of it is refused like a newer schema version.
+const (
+	formatName   = "harden.statefile/v1"
+	formatPrefix = "harden.statefile/"
+)
+
+// envelope is a state file as it is on disk.
+type envelope struct {
+	Format        string          `json:"format"`
+	SchemaVersion int             `json:"schema_version"`
+	Generation    uint64          `json:"generation"`
+	SavedAt       time.Time       `json:"saved_at"`
+	Checksum      string          `json:"checksum"`
+	Run           *Record         `json:"run,omitempty"`
+	State         json.RawMessage `json:"state,omitempty"` // last, as its exact bytes (see encodeEnvelope)
+}
+
+// checksum returns the SHA-256 of state's exact bytes, as the file records it.
+func checksum(state []byte) string {
+	sum := sha256.Sum256(state)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// encodeEnvelope writes the header first, for head as well as jq, then the
+// state's exact bytes, which the checksum covers (json.Marshal would not).
+func encodeEnvelope(s *Snapshot) ([]byte, error) {
+	head, err := json.MarshalIndent(envelope{Format: formatName, SchemaVersion: s.SchemaVersion, Generation: s.Generation,
+		SavedAt: s.SavedAt.UTC(), Checksum: checksum(s.State), Run: s.Run}, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode header: %w", err)
+	}
+	return fmt.Appendf(head[:len(head)-2], ",\n  \"state\": %s\n}\n", s.State), nil // head without its "\n}"
+}
+
+// readGeneration reads and verifies one generation. Its errors name the
+// file, and match fs.ErrNotExist, ErrCorrupt or ErrNewerVersion if they can.
+func readGeneration(name string) (*envelope, error) {
+	data, err := os.ReadFile(name)
+	if isMissing(err) {
+		return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+	} else if err != nil {
+		return nil, err
+	}
+	return decodeEnvelope(name, data)
+}
+
+func decodeEnvelope(name string, data []byte) (*envelope, error) {
+	var env envelope
+	err := json.Unmarshal(data, &env)
+	var syn *json.SyntaxError
+	sum := checksum(env.State)
+	var reason string
+	switch {
+	case len(data) == 0:
+		reason = "file is empty"
+	case errors.As(err, &syn):
+		reason = fmt.Sprintf("not valid JSON (torn or truncated write?): %v", err)
+	case err != nil:
+		reason = fmt.Sprintf("not a state file: %v", err)
+	case env.Format != formatName && strings.HasPrefix(env.Format, formatPrefix):
+		return nil, fmt.Errorf("%s: %w: format %q, this program reads %q; the file is left untouched",
+			name, ErrNewerVersion, env.Format, formatName)
+	case env.Format != formatName:
+		reason = fmt.Sprintf("format is %q, want %q", env.Format, formatName)
+	case env.SchemaVersion < 1:
+		reason = fmt.Sprintf("schema_version is %d, want at least 1", env.SchemaVersion)
+	case env.Generation < 1:
+		reason = fmt.Sprintf("generation is %d, want at least 1", env.Generation)
+	case env.State == nil:
+		reason = "no state member"
+	case sum != env.Checksum:
+		reason = fmt.Sprintf("checksum mismatch: file says %q, state hashes to %s", env.Checksum, sum)
+	default:
+		return &env, nil
+	}
+	return nil, &corruptError{path: name, reason: reason}
+}
+
+// isMissing reports whether err says the file does not exist.
+func isMissing(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// corruptError says why one file failed verification; it matches ErrCorrupt.
+type corruptError struct{ path, reason string }
+
+func (e *corruptError) Error() string        { return e.path + ": " + e.reason }
+func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// Load implements Store: the state file, or the backup if it is missing or invalid.
 func (s *fileStore) Load(context.Context) (*Snapshot, error) {
 	removeTemps(s.path, s.logPath)
 	env, err := readGeneration(s.path)
@@ -196,10 +284,9 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 }
 
 // keepBackup runs just before the new generation is renamed over the state
-// file, keeping a valid generation at path or at the backup path at every
-// instant: a valid state file becomes the backup (hard-linked, or renamed
-// where links are not supported); an invalid one is moved aside to
-// path.corrupt and the backup kept.
+// file, so that path or the backup always holds a valid generation: a valid
+// state file becomes the backup (hard-linked, or renamed without link
+// support); an invalid one is moved aside to path.corrupt.
 func (s *fileStore) keepBackup() error {
 	if !s.current {
 		if err := s.fsys.Rename(s.path, s.path+".corrupt"); err != nil && !isMissing(err) {

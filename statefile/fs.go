@@ -42,9 +42,7 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
 func (osFS) Link(oldpath, newpath string) error { return os.Link(oldpath, newpath) }
 func (osFS) Remove(name string) error           { return os.Remove(name) }
 
-// tempMarker separates a target's name from the random suffix of its
-// temporary files: "state.json.tmp-0123456789abcdef".
-const tempMarker = ".tmp-"
+const tempMarker = ".tmp-" // a temporary file of state.json: "state.json.tmp-0123456789abcdef"
 
 // replaceFile atomically replaces target with data: it writes and fsyncs a
 // temporary file beside it, calls beforeRename (if not nil), renames the

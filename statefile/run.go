@@ -32,17 +32,11 @@ const (
 //
 //	succeeded  0
 //	failed     1  (also running, and any unknown status)
-//	partial    3
-//	abandoned  4
+//	partial    3  (SuccessExitStatus=3 in a systemd unit counts it as success)
+//	abandoned  4  (for tools that report the last recorded run: a run
+//	              that called Finish never is)
 //
-// 2 is left out because shells and the flag package use it for usage
-// errors. Under systemd any non-zero code marks the unit failed; add
-// SuccessExitStatus=3 to the unit to count partial runs as success. Under
-// cron a non-zero code only matters to a wrapper that checks it; the
-// run records and the one-line log record say what happened either way.
-//
-// Abandoned is never the status of a run that called Finish; its code is
-// for tools that report the last recorded run.
+// 2 is left out because shells and the flag package use it for usage errors.
 func ExitCode(s Status) int {
 	switch s {
 	case StatusSucceeded:
@@ -123,9 +117,6 @@ func (r *Run) Add(name string, n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.rec.Status == StatusRunning {
-		if r.rec.Items == nil {
-			r.rec.Items = make(map[string]int64)
-		}
 		r.rec.Items[name] += int64(n)
 	}
 }
@@ -227,7 +218,7 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	r := f.newRun(ctx, Record{RunID: now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(rnd[:]),
-		Status: StatusRunning, Started: now, PID: f.holder.PID, Host: f.holder.Host})
+		Status: StatusRunning, Started: now, PID: f.holder.PID, Host: f.holder.Host, Items: map[string]int64{}})
 	f.run = r
 	err := f.saveLocked(ctx, f.state)
 	if err != nil && !errors.Is(err, errNotDurable) {

@@ -89,11 +89,10 @@ type File[T any] struct {
 	closed bool
 }
 
-// OpenStore opens a File on s: it takes s's lock (waiting up to
-// Options.LockTimeout), loads the newest valid generation, migrates and
-// decodes it, and records a run the generation names as still running as
-// abandoned. The File owns s from then on and closes it on Close, or at
-// once when OpenStore fails.
+// OpenStore opens a File on s: it takes s's lock, waiting up to
+// Options.LockTimeout, loads, migrates and decodes the newest valid
+// generation, and records a run it names as still running as abandoned.
+// The File owns s: Close closes it, and so does a failed OpenStore.
 func OpenStore[T any](ctx context.Context, s Store, opts *Options) (_ *File[T], err error) {
 	defer func() {
 		if err != nil {
@@ -211,10 +210,9 @@ func decode[T any](data []byte) (T, error) {
 	return t, nil
 }
 
-// Recovered reports whether Open loaded an older generation than the
-// newest one saved, and why: for the file store, the backup instead of a
-// state file that failed verification (wrapping ErrCorrupt) or is missing
-// (wrapping fs.ErrNotExist). It is nil otherwise.
+// Recovered reports why Open loaded an older generation than the newest
+// saved, or nil: for the file store, why it loaded the backup (wrapping
+// ErrCorrupt, or fs.ErrNotExist if the state file was missing).
 func (f *File[T]) Recovered() error { return f.recovered }
 
 // Generation returns the generation of the stored state: the one Open

@@ -8,17 +8,15 @@ import (
 	"time"
 )
 
-// A Store keeps a File's generations, its lock and its run records: the
-// file store of Open, or another given to OpenStore (see the package doc).
-// A File calls a Store's methods one at a time: Lock first, then Load,
+// A Store keeps a File's generations, its lock and its run records (see the
+// package doc). A File calls its methods one at a time: Lock, then Load,
 // then any of Save, AppendRun and ReadRuns, and Close last. The storetest
 // package checks that a Store keeps this contract.
 type Store interface {
 	// Lock takes the exclusive lock for h without waiting, and records h.
-	// When another holder has the lock it returns a *LockedError naming
-	// that holder; OpenStore retries until Options.LockTimeout. The lock
-	// lasts until Close, or until the holder's process (or, for a server,
-	// its session) ends.
+	// When another holder has it, Lock returns a *LockedError naming that
+	// holder. The lock lasts until Close, or until the holder's process
+	// (for a server, its session) ends.
 	Lock(ctx context.Context, h Holder) error
 
 	// Load returns the newest valid generation, or a nil *Snapshot when
@@ -45,8 +43,7 @@ type Store interface {
 	// n <= 0 returns all. No records yet is (nil, nil).
 	ReadRuns(ctx context.Context, n int) ([]Record, error)
 
-	// Close releases the lock and whatever the store holds. Calling it
-	// again does nothing.
+	// Close releases the lock and all the store holds; again, it does nothing.
 	Close() error
 
 	// String names the store in the File's messages (for the file store,
@@ -76,15 +73,13 @@ var (
 	ErrLocked = errors.New("locked by another process")
 
 	// ErrLockLost reports that a Store no longer holds its lock, or that
-	// someone else saved a generation since: another holder may be
-	// running, so the File must not write. Every later save fails too;
+	// someone else saved a generation since. Every later save fails too:
 	// close the File and let the next Open take over.
 	ErrLockLost = errors.New("lock lost")
 
-	// ErrCorrupt reports a stored generation that failed verification:
-	// torn, truncated, not in the statefile format, or with a checksum
-	// that does not match its state. Open wraps it when no valid
-	// generation exists, and Recovered when Open loaded an older one.
+	// ErrCorrupt reports a stored generation that is torn, truncated, not in
+	// the statefile format, or fails its checksum. Open wraps it when no
+	// valid generation exists, and Recovered when Open loaded an older one.
 	ErrCorrupt = errors.New("invalid state file")
 
 	// ErrNewerVersion reports a state written by a newer schema version
