@@ -22,11 +22,7 @@ import (
 // link a link. An empty path, or one that names a directory, is refused
 // before anything on disk is touched.
 func Open[T any](ctx context.Context, path string, opts *Options) (*File[T], error) {
-	var perm fs.FileMode
-	if opts != nil {
-		perm = opts.Perm
-	}
-	s, err := newFileStore(path, perm, osFS{})
+	s, err := newFileStore(path, cmp.Or(opts, &Options{}).Perm, osFS{})
 	if err != nil {
 		return nil, err
 	}

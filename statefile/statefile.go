@@ -93,16 +93,16 @@ type File[T any] struct {
 // Options.LockTimeout, loads, migrates and decodes the newest valid
 // generation, and records a run it names as still running as abandoned.
 // The File owns s: Close closes it, and so does a failed OpenStore.
-func OpenStore[T any](ctx context.Context, s Store, opts *Options) (_ *File[T], err error) {
-	defer func() {
-		if err != nil {
-			s.Close()
-		}
-	}()
-	var o Options
-	if opts != nil {
-		o = *opts
+func OpenStore[T any](ctx context.Context, s Store, opts *Options) (*File[T], error) {
+	f, err := openStore[T](ctx, s, *cmp.Or(opts, &Options{}))
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
+	return f, nil
+}
+
+func openStore[T any](ctx context.Context, s Store, o Options) (*File[T], error) {
 	if err := o.resolve(); err != nil {
 		return nil, fmt.Errorf("statefile: open %s: %w", s, err)
 	}
