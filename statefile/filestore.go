@@ -15,12 +15,12 @@ import (
 	"time"
 )
 
-// Open opens a File on the state file at path with the file store (see
-// the package doc), as OpenStore does. The symbolic links of path and its
-// directories are followed, even to a target that does not exist yet, so
-// that a link and the real name take the same lock and a save leaves the
-// link a link. An empty path, or one that names a directory, is refused
-// before anything on disk is touched.
+// Open opens a File on the state file at path, as OpenStore does with the
+// file store (see the package doc). It follows the symbolic links of path
+// and its directories, even to a target that does not exist yet, so that a
+// link and the real name take the same lock and a save leaves the link a
+// link. An empty path, or one naming a directory, is refused before
+// anything on disk is touched.
 func Open[T any](ctx context.Context, path string, opts *Options) (*File[T], error) {
 	s, err := newFileStore(path, cmp.Or(opts, &Options{}).Perm, osFS{})
 	if err != nil {

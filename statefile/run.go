@@ -33,8 +33,8 @@ const (
 //	succeeded  0
 //	failed     1  (also running, and any unknown status)
 //	partial    3  (SuccessExitStatus=3 in a systemd unit counts it as success)
-//	abandoned  4  (for tools that report the last recorded run: a run
-//	              that called Finish never is)
+//	abandoned  4  (never a run that called Finish; for tools that report
+//	              the last recorded run)
 //
 // 2 is left out because shells and the flag package use it for usage errors.
 func ExitCode(s Status) int {
@@ -190,11 +190,12 @@ func (r *Run) end(err error, reason string, gen uint64) (Record, bool) {
 	return r.rec.clone(), true
 }
 
-// Begin starts a run and saves a generation that marks it running, which
-// the lock's holder record names too. ctx, without its cancellation,
+// Begin starts a run and saves a generation that marks it running (the
+// lock's holder record names it too), so that the next Open records it as
+// abandoned if the process dies first. ctx, without its cancellation,
 // serves the run's log records and Finish, so that a run stopped by a
-// signal still records its end. Begin fails while another run of this File
-// is active, and while an ended run's record cannot be stored (it retries).
+// signal still records its end. Begin fails while another run is active,
+// and while an ended run's record cannot be stored (it tries that first).
 //
 // If the save fails, no run has begun: Begin returns a nil *Run. When only
 // the directory fsync failed (see Update), the run has begun but its mark
@@ -222,18 +223,19 @@ func (f *File[T]) Begin(ctx context.Context) (*Run, error) {
 	f.run = r
 	err := f.saveLocked(ctx, f.state)
 	if err != nil && !errors.Is(err, errNotDurable) {
-		f.run, r = nil, nil
-	} else {
-		f.opts.Logger.DebugContext(ctx, "statefile: run started", slog.String("run_id", r.ID()))
+		f.run = nil
+		return nil, fmt.Errorf("statefile: begin run in %s: %w", f.store, err)
 	}
+	f.opts.Logger.DebugContext(ctx, "statefile: run started", slog.String("run_id", r.ID()))
 	if err != nil {
-		return r, fmt.Errorf("statefile: begin run in %s: %w", f.store, err)
+		return r, fmt.Errorf("statefile: begin run in %s: %w", f.store, err) // begun, but not durably
 	}
 	return r, nil
 }
 
 func (f *File[T]) newRun(ctx context.Context, rec Record) *Run {
-	return &Run{finish: f.finishRun, ctx: context.WithoutCancel(ctx), logger: f.opts.Logger, maxFailures: f.opts.MaxItemFailures, rec: rec}
+	return &Run{finish: f.finishRun, ctx: context.WithoutCancel(ctx), logger: f.opts.Logger,
+		maxFailures: f.opts.MaxItemFailures, rec: rec}
 }
 
 // finishRun is Finish. Under f.mu, exactly one of Finish and Close ends r.

@@ -102,6 +102,7 @@ func OpenStore[T any](ctx context.Context, s Store, opts *Options) (*File[T], er
 	return f, nil
 }
 
+// openStore is OpenStore but for closing s when it fails.
 func openStore[T any](ctx context.Context, s Store, o Options) (*File[T], error) {
 	if err := o.resolve(); err != nil {
 		return nil, fmt.Errorf("statefile: open %s: %w", s, err)

@@ -43,7 +43,7 @@ type Store interface {
 	// n <= 0 returns all. No records yet is (nil, nil).
 	ReadRuns(ctx context.Context, n int) ([]Record, error)
 
-	// Close releases the lock and all the store holds; again, it does nothing.
+	// Close releases the lock and all the store holds; a second Close does nothing.
 	Close() error
 
 	// String names the store in the File's messages (for the file store,
