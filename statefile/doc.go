@@ -32,8 +32,8 @@
 // While a run is active, each generation records its progress, so a run
 // cut short by a crash is found by the next Open and recorded as
 // abandoned. Finish appends the run's record and then saves a generation
-// without the run; if the append fails, the generation keeps the ended run
-// until its record is stored, so no run ever vanishes.
+// without the run; if the append fails, the generations keep the ended run
+// until the next Begin, Close or Open stores it, so no run ever vanishes.
 //
 // # Stores
 //

@@ -138,7 +138,7 @@ func setCounter(t *testing.T, f *File[testState], n int) {
 // readEnv reads and verifies a generation file directly.
 func readEnv(t *testing.T, name string) *envelope {
 	t.Helper()
-	env, err := readGeneration(osFS{}, name)
+	env, err := readGeneration(name)
 	if err != nil {
 		t.Fatalf("read %s: %v", name, err)
 	}
@@ -194,7 +194,7 @@ func tempFiles(t *testing.T, dir string) []string {
 
 // fault makes one kind of file system step fail.
 type fault struct {
-	op    string // create, write, sync, close, link, rename, remove, syncdir, readfile
+	op    string // create, write, sync, close, link, rename, remove, syncdir
 	match string // substring of the path ("" matches every path), or "=name" for base name name
 	err   error
 }
@@ -249,13 +249,6 @@ func (f *faultFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error
 		return nil, err
 	}
 	return &faultFile{file: file, fs: f}, nil
-}
-
-func (f *faultFS) ReadFile(name string) ([]byte, error) {
-	if err := f.check("readfile", name); err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
-	}
-	return f.osFS.ReadFile(name)
 }
 
 func (f *faultFS) Rename(oldpath, newpath string) error {

@@ -151,12 +151,12 @@ func TestReadHolderRetriesAnEmptyRecord(t *testing.T) {
 			time.Sleep(15 * time.Millisecond) // after the second read
 			os.WriteFile(lockPath, []byte(`{"pid":77,"host":"h","started":"2026-06-11T02:00:00Z"}`+"\n"), 0o600)
 		}()
-		h, err := readHolder(t.Context(), lockPath)
+		h, err := readHolder(lockPath)
 		if err != nil || h.PID != 77 || h.Host != "h" {
 			t.Errorf("readHolder = %+v, %v; want pid 77 after the holder wrote its record", h, err)
 		}
 		os.WriteFile(lockPath, nil, 0o600)
-		if _, err = readHolder(t.Context(), lockPath); err == nil || err.Error() != "lock file is empty" {
+		if _, err = readHolder(lockPath); err == nil || err.Error() != "lock file is empty" {
 			t.Errorf("readHolder of an empty file = %v", err)
 		}
 	})

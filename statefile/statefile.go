@@ -20,40 +20,30 @@ const (
 	DefaultPerm            = fs.FileMode(0o600)
 )
 
-// Options configures Open and OpenStore. The zero value, or a nil
-// *Options, gives the production defaults: fail at once if the lock is
-// held, schema version 1, 1000 run records kept, 20 item failures kept per
-// run, files readable by their owner only, logs to slog.Default().
+// Options configures Open and OpenStore. A nil *Options is the zero value;
+// a zero field means the default it names.
 type Options struct {
 	// LockTimeout is how long Open waits for another holder to release the
 	// lock. Zero means Open fails at once with a *LockedError.
 	LockTimeout time.Duration
-
 	// SchemaVersion is the version of the state type T that this program
-	// writes. Zero means 1. Raise it when T changes in a way old states
+	// writes; zero means 1. Raise it when T changes in a way old states
 	// cannot be decoded into, and register a migration for the old version.
 	SchemaVersion int
-
-	// Migrations upgrade states written with older schema versions:
-	// Migrations[v] turns the JSON of a version v state into version v+1.
-	// Open applies them in order up to SchemaVersion; the next save writes
-	// the upgraded state with the new version. Keys must be in
-	// [1, SchemaVersion).
+	// Migrations[v] turns the JSON of a version v state into version v+1,
+	// for v in [1, SchemaVersion). Open applies them in order; the next
+	// save writes the upgraded state with the new version.
 	Migrations map[int]func(json.RawMessage) (json.RawMessage, error)
-
 	// Logger receives recoveries, migrations, abandoned runs and the
 	// one-line summary of every run. Nil means slog.Default().
 	Logger *slog.Logger
-
 	// KeepRuns is how many run records the store keeps; older ones are
 	// dropped. Zero means DefaultKeepRuns.
 	KeepRuns int
-
 	// MaxItemFailures is how many item failures a run keeps with their
 	// error text (all are counted). Zero means DefaultMaxItemFailures;
 	// negative keeps none.
 	MaxItemFailures int
-
 	// Perm is the permission of the files Open creates (before the umask).
 	// Zero means DefaultPerm. OpenStore ignores it.
 	Perm fs.FileMode
@@ -84,18 +74,11 @@ func (o *Options) resolve() error {
 }
 
 // File is a state of type T kept in a Store, with the lock that makes this
-// process its only writer. Get one from Open or OpenStore; its zero value
-// is not usable.
-//
-// A File is safe for concurrent use by multiple goroutines. Update, Begin,
-// Finish and Close each save a generation, one at a time.
+// process its only writer. Get one from Open or OpenStore. A File is safe
+// for concurrent use; its saves are serialized.
 type File[T any] struct {
-	store     Store
-	name      string // the store's String, for messages
-	logger    *slog.Logger
-	schema    int
-	keep      int
-	maxFail   int
+	store     Store   // its String names the File in messages
+	opts      Options // resolved; its Logger names the store
 	holder    Holder
 	recovered error
 
@@ -106,53 +89,56 @@ type File[T any] struct {
 	closed bool
 }
 
-func newFile[T any](ctx context.Context, s Store, o Options) (*File[T], error) {
-	name := s.String()
+// OpenStore opens a File on s: it takes s's lock, waiting up to
+// Options.LockTimeout, loads, migrates and decodes the newest valid
+// generation, and records a run it names as still running as abandoned.
+// The File owns s: Close closes it, and so does a failed OpenStore.
+func OpenStore[T any](ctx context.Context, s Store, opts *Options) (*File[T], error) {
+	f, err := openStore[T](ctx, s, *cmp.Or(opts, &Options{}))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// openStore is OpenStore but for closing s when it fails.
+func openStore[T any](ctx context.Context, s Store, o Options) (*File[T], error) {
 	if err := o.resolve(); err != nil {
-		return nil, fmt.Errorf("statefile: open %s: %w", name, err)
+		return nil, fmt.Errorf("statefile: open %s: %w", s, err)
 	}
 	var zero T
 	zeroJSON, err := json.Marshal(zero)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: open %s: state type %T cannot be stored as JSON: %w", name, zero, err)
+		return nil, fmt.Errorf("statefile: open %s: state type %T cannot be stored as JSON: %w", s, zero, err)
 	}
+	o.Logger = o.Logger.With(slog.String("store", s.String()))
 	host, _ := os.Hostname()
-	if host == "" {
-		host = "unknown"
-	}
-	f := &File[T]{
-		store:   s,
-		name:    name,
-		logger:  o.Logger.With(slog.String("store", name)),
-		schema:  o.SchemaVersion,
-		keep:    o.KeepRuns,
-		maxFail: o.MaxItemFailures,
-		holder:  Holder{PID: os.Getpid(), Host: host, Started: time.Now().UTC()},
-		state:   zeroJSON,
-	}
+	f := &File[T]{store: s, opts: o, state: zeroJSON,
+		holder: Holder{PID: os.Getpid(), Host: cmp.Or(host, "unknown"), Started: time.Now().UTC()}}
 	if err := lock(ctx, s, f.holder, o.LockTimeout); err != nil {
 		return nil, err
 	}
 	snap, err := s.Load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: open %s: %w", name, err)
+		return nil, fmt.Errorf("statefile: open %s: %w", s, err)
 	}
 	if snap == nil {
 		return f, nil // nothing was ever saved: the zero state
 	}
-	if f.state, err = upgrade[T](snap, f.schema, o.Migrations); err != nil {
+	if f.state, err = upgrade[T](snap, o.SchemaVersion, o.Migrations); err != nil {
 		if snap.Recovered != nil {
 			err = fmt.Errorf("%w (%v)", err, snap.Recovered)
 		}
-		return nil, fmt.Errorf("statefile: open %s: generation %d: %w", name, snap.Generation, err)
+		return nil, fmt.Errorf("statefile: open %s: generation %d: %w", s, snap.Generation, err)
 	}
 	f.gen = snap.Generation
-	if snap.SchemaVersion < f.schema {
-		f.logger.InfoContext(ctx, "statefile: state migrated", slog.Uint64("generation", snap.Generation),
-			slog.Int("from_version", snap.SchemaVersion), slog.Int("to_version", f.schema))
+	if snap.SchemaVersion < o.SchemaVersion {
+		o.Logger.InfoContext(ctx, "statefile: state migrated", slog.Uint64("generation", snap.Generation),
+			slog.Int("from_version", snap.SchemaVersion), slog.Int("to_version", o.SchemaVersion))
 	}
 	if f.recovered = snap.Recovered; f.recovered != nil {
-		f.logger.ErrorContext(ctx, "statefile: newest generation unusable; loaded the previous one",
+		o.Logger.ErrorContext(ctx, "statefile: newest generation unusable; loaded the previous one",
 			slog.Uint64("generation", snap.Generation), slog.Any("error", f.recovered))
 	}
 	if snap.Run != nil {
@@ -164,8 +150,7 @@ func newFile[T any](ctx context.Context, s Store, o Options) (*File[T], error) {
 // lock takes s's lock, retrying while another holder has it until timeout.
 func lock(ctx context.Context, s Store, h Holder, timeout time.Duration) error {
 	start := time.Now()
-	delay := 10 * time.Millisecond
-	for {
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
 		err := s.Lock(ctx, h)
 		var le *LockedError
 		if !errors.As(err, &le) {
@@ -181,27 +166,16 @@ func lock(ctx context.Context, s Store, h Holder, timeout time.Duration) error {
 			}
 			return le
 		}
-		if err := sleep(ctx, min(delay, timeout-waited)); err != nil {
-			return fmt.Errorf("statefile: open %s: waiting for %s, held by %s: %w", s, le.Lock, le.Holder, err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("statefile: open %s: waiting for %s, held by %s: %w", s, le.Lock, le.Holder, ctx.Err())
+		case <-time.After(min(delay, timeout-waited)):
 		}
-		delay = min(2*delay, 250*time.Millisecond)
 	}
 }
 
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// upgrade brings a loaded state up to schema version schema and checks
-// that it decodes into T, so that State cannot fail on it later.
+// upgrade migrates a loaded state to schema version schema and checks that
+// it decodes into T, so that State cannot fail on it later.
 func upgrade[T any](snap *Snapshot, schema int, migrations map[int]func(json.RawMessage) (json.RawMessage, error)) (json.RawMessage, error) {
 	state := snap.State
 	if snap.SchemaVersion > schema {
@@ -214,25 +188,32 @@ func upgrade[T any](snap *Snapshot, schema int, migrations map[int]func(json.Raw
 			return nil, fmt.Errorf("no migration from schema version %d to %d (Options.Migrations[%d] is not set)", v, v+1, v)
 		}
 		out, err := m(state)
+		if err == nil && !json.Valid(out) {
+			err = errors.New("migration returned invalid JSON")
+		}
 		if err != nil {
 			return nil, fmt.Errorf("migrate schema version %d to %d: %w", v, v+1, err)
 		}
-		if !json.Valid(out) {
-			return nil, fmt.Errorf("migrate schema version %d to %d: migration returned invalid JSON", v, v+1)
-		}
 		state = out
 	}
-	var t T
-	if err := json.Unmarshal(state, &t); err != nil {
-		return nil, fmt.Errorf("state (schema version %d) does not decode into %T: %w", schema, t, err)
+	if _, err := decode[T](state); err != nil {
+		return nil, fmt.Errorf("state (schema version %d) %w", schema, err)
 	}
 	return state, nil
 }
 
-// Recovered reports whether Open loaded an older generation than the
-// newest one saved, and why: for the file store, the backup instead of a
-// state file that failed verification (wrapping ErrCorrupt) or is missing
-// (wrapping fs.ErrNotExist). It is nil otherwise.
+// decode returns a new T decoded from data, sharing nothing with it.
+func decode[T any](data []byte) (T, error) {
+	var t T
+	if err := json.Unmarshal(data, &t); err != nil {
+		return *new(T), fmt.Errorf("does not decode into %T: %w", t, err)
+	}
+	return t, nil
+}
+
+// Recovered reports why Open loaded an older generation than the newest
+// saved, or nil: for the file store, why it loaded the backup (wrapping
+// ErrCorrupt, or fs.ErrNotExist if the state file was missing).
 func (f *File[T]) Recovered() error { return f.recovered }
 
 // Generation returns the generation of the stored state: the one Open
@@ -243,77 +224,71 @@ func (f *File[T]) Generation() uint64 {
 	return f.gen
 }
 
-// State returns a deep copy of the stored state, decoded from its JSON,
-// which the caller may change freely. Each call decodes: for a large
-// state, call it once and keep the value. The error is not nil only when
-// T's UnmarshalJSON rejects what its MarshalJSON wrote.
+// State returns a deep copy of the stored state, decoded from its JSON, for
+// the caller to change freely; for a large state, call it once and keep
+// the value. The error is not nil only when T's UnmarshalJSON rejects what
+// its MarshalJSON wrote.
 func (f *File[T]) State() (T, error) {
 	f.mu.Lock()
 	data, gen := f.state, f.gen
 	f.mu.Unlock()
-	var t T
-	if err := json.Unmarshal(data, &t); err != nil {
-		var zero T
-		return zero, fmt.Errorf("statefile: state %s: generation %d does not decode into %T: %w", f.name, gen, t, err)
+	t, err := decode[T](data)
+	if err != nil {
+		return t, fmt.Errorf("statefile: state %s: generation %d %w", f.store, gen, err)
 	}
 	return t, nil
 }
 
-// Update changes the state and saves it, as a new generation, durably:
-// fn works on a deep copy of the state, and only if fn returns nil and the
-// result encodes as JSON (and decodes back) is it saved. If fn or the save fails, the stored
-// state (in memory and in the store) stays the previous one. The error of
-// fn is returned as it is. With the file store, the one exception is a
-// save that fails at its last step, the directory fsync: the new state is
-// then the stored one, and the error says it may not survive a power loss.
-// While a run is active its progress is saved with the state.
-//
-// Updates and saves are serialized; fn must not call the File's methods.
+// Update applies fn to a deep copy of the state and, if fn returns nil and
+// the result encodes as JSON (and decodes back), saves it durably as a new
+// generation. If fn or the save fails, the state (in memory and in the
+// store) stays the previous one; fn's error is returned as it is. With the
+// file store, a save that fails only at its directory fsync is the one
+// exception: the new state is stored, and the error says it may not
+// survive a power loss. fn must not call the File's methods.
 func (f *File[T]) Update(ctx context.Context, fn func(*T) error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return fmt.Errorf("statefile: update %s: %w", f.name, ErrClosed)
+		return fmt.Errorf("statefile: update %s: %w", f.store, ErrClosed)
 	}
-	var t T
-	if err := json.Unmarshal(f.state, &t); err != nil {
-		return fmt.Errorf("statefile: update %s: decode generation %d: %w", f.name, f.gen, err)
+	t, err := decode[T](f.state)
+	if err != nil {
+		return fmt.Errorf("statefile: update %s: generation %d %w", f.store, f.gen, err)
 	}
 	if err := fn(&t); err != nil {
 		return err
 	}
 	out, err := json.Marshal(t)
 	if err != nil {
-		return fmt.Errorf("statefile: update %s: encode state: %w", f.name, err)
+		return fmt.Errorf("statefile: update %s: encode state: %w", f.store, err)
 	}
 	// A state that does not decode would make every later Open fail.
-	if err := json.Unmarshal(out, new(T)); err != nil {
-		return fmt.Errorf("statefile: update %s: the new state does not decode into %T: %w", f.name, t, err)
+	if _, err := decode[T](out); err != nil {
+		return fmt.Errorf("statefile: update %s: the new state %w", f.store, err)
 	}
-	if _, err := f.saveLocked(ctx, out); err != nil {
-		return fmt.Errorf("statefile: update %s: %w", f.name, err)
+	if err := f.saveLocked(ctx, out); err != nil {
+		return fmt.Errorf("statefile: update %s: %w", f.store, err)
 	}
 	return nil
 }
 
-// saveLocked stores state as the next generation with f.run's record.
-// committed reports whether it is now the stored state (even when err is
-// not nil, see Update). The caller holds f.mu.
-func (f *File[T]) saveLocked(ctx context.Context, state json.RawMessage) (committed bool, err error) {
-	s := &Snapshot{Generation: f.gen + 1, SchemaVersion: f.schema, SavedAt: time.Now(), State: state}
+// saveLocked stores state as the next generation, with f.run's record;
+// after errNotDurable it is stored all the same. The caller holds f.mu.
+func (f *File[T]) saveLocked(ctx context.Context, state json.RawMessage) error {
+	s := &Snapshot{Generation: f.gen + 1, SchemaVersion: f.opts.SchemaVersion, SavedAt: time.Now(), State: state}
 	if f.run != nil {
 		rec := f.run.Record()
 		s.Run = &rec
 	}
-	err = f.store.Save(ctx, s)
-	if err != nil && !errors.Is(err, errNotDurable) {
-		return false, fmt.Errorf("save generation %d: %w", s.Generation, err)
+	err := f.store.Save(ctx, s)
+	if err == nil || errors.Is(err, errNotDurable) {
+		f.gen, f.state = s.Generation, state
 	}
-	f.gen, f.state = s.Generation, state
 	if err != nil {
-		return true, fmt.Errorf("save generation %d: %w", s.Generation, err)
+		return fmt.Errorf("save generation %d: %w", s.Generation, err)
 	}
-	return true, nil
+	return nil
 }
 
 // LastRuns returns up to n of the newest run records, newest first (n <= 0:
@@ -322,11 +297,11 @@ func (f *File[T]) LastRuns(ctx context.Context, n int) ([]Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return nil, fmt.Errorf("statefile: read runs %s: %w", f.name, ErrClosed)
+		return nil, fmt.Errorf("statefile: read runs %s: %w", f.store, ErrClosed)
 	}
 	recs, err := f.store.ReadRuns(ctx, n)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: read runs %s: %w", f.name, err)
+		return nil, fmt.Errorf("statefile: read runs %s: %w", f.store, err)
 	}
 	return recs, nil
 }
@@ -342,16 +317,12 @@ func (f *File[T]) Close() error {
 	}
 	var err error
 	if r := f.run; r != nil {
-		if rec, ok := r.end(nil, "Close was called before Finish", f.gen); ok {
-			logRun(r.ctx, f.logger, rec)
-		}
-		if err = f.recordRunLocked(r.ctx, r); err != nil {
-			err = fmt.Errorf("statefile: close %s: %w", f.name, err)
-		}
+		r.end(nil, "Close was called before Finish", f.gen)
+		err = f.recordRunLocked(r.ctx, r)
 	}
 	f.closed = true
-	if cerr := f.store.Close(); cerr != nil {
-		err = errors.Join(err, fmt.Errorf("statefile: close %s: %w", f.name, cerr))
+	if err = errors.Join(err, f.store.Close()); err != nil {
+		return fmt.Errorf("statefile: close %s: %w", f.store, err)
 	}
-	return err
+	return nil
 }

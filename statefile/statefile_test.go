@@ -422,7 +422,7 @@ func TestMigrations(t *testing.T) {
 	if err := f.Update(t.Context(), func(*v3) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	env, err := readGeneration(osFS{}, path)
+	env, err := readGeneration(path)
 	if err != nil {
 		t.Fatal(err)
 	}
