@@ -233,7 +233,7 @@ func semanticViolation(err *json.SemanticError) result.Violation {
 		// The type's own method refused the value. Its error may hold
 		// internals; only a *result.Error is meant for a client.
 		v.Rule, v.Message = "format", "is not a valid value"
-		if e := result.As(err.Err); e != nil && e.Message != "" {
+		if e, ok := errors.AsType[*result.Error](err.Err); ok && e.Message != "" {
 			v.Message = e.Message
 		}
 	case err.JSONKind == '0' && err.Err == nil && isNumber(err.GoType):

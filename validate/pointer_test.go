@@ -68,7 +68,7 @@ func validDoc() *ptrDoc {
 // pointers returns the pointer and rule of every violation in err.
 func pointers(t *testing.T, err error) []string {
 	t.Helper()
-	e := result.As(err)
+	e := resultAs(err)
 	if e == nil {
 		t.Fatalf("got %v (%T), want a *result.Error", err, err)
 	}
@@ -227,7 +227,7 @@ func TestCrossFieldParamsUseJSONNames(t *testing.T) {
 		Items:   []ptrLine{{Name: "x"}, {Name: "x"}},
 		Unknown: "",
 	}
-	e := result.As(Struct(f))
+	e := resultAs(Struct(f))
 	if e == nil {
 		t.Fatal("want a validation error")
 	}

@@ -155,7 +155,7 @@ func countHarden(err error) int {
 	if err == nil {
 		return 0
 	}
-	if e := result.As(err); e != nil && e.Code == result.CodeValidation {
+	if e, ok := errors.AsType[*result.Error](err); ok && e.Code == result.CodeValidation {
 		return len(e.Violations)
 	}
 	return -1
