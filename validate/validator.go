@@ -50,8 +50,6 @@ type Validator struct {
 
 	mu     sync.Mutex  // serialises registration against freezing
 	frozen atomic.Bool // set by the first use; registration then fails
-
-	types sync.Map // reflect.Type -> map[string]field: fields by Go name
 }
 
 // New returns a Validator with the built-in rules of validator/v10, JSON
@@ -78,7 +76,7 @@ func New(opts *Options) *Validator {
 	// computed separately (see pointer.go), since a namespace cannot tell
 	// a dot in a map key from a separator.
 	v.v.RegisterTagNameFunc(func(sf reflect.StructField) string {
-		f := readField(sf, 0)
+		f := readField(sf)
 		if f.hidden || f.inline {
 			return ""
 		}
@@ -252,26 +250,21 @@ func (v *Validator) fromValidator(op string, top reflect.Value, err error) error
 		return fmt.Errorf("validate: %s: %w", op, err)
 	}
 	var viols []result.Violation
-	r := resolver{v: v}
+	loc := location{keys: make(map[uintptr]map[string][]reflect.Value)}
 	for _, fe := range ves {
 		if len(viols) == MaxViolations {
 			break
 		}
-		loc, ok := r.resolve(top, fe.StructNamespace())
-		if !ok {
-			// Only a name validator made up (a struct-level rule reporting
-			// an invented field) does not resolve: use its JSON namespace.
-			loc = location{pointer: namespacePointer(top, fe.Namespace())}
-		}
+		loc.resolve(top, fe.StructNamespace())
 		if loc.hidden {
 			continue
 		}
-		f := Failure{Pointer: loc.pointer, Rule: fe.Tag(), Param: fe.Param(), Kind: fe.Kind(), Type: fe.Type(),
+		f := Failure{Pointer: string(loc.pointer), Rule: fe.Tag(), Param: fe.Param(), Kind: fe.Kind(), Type: fe.Type(),
 			Value: fe.Value(), Key: loc.isKeyFailure(fe.Type(), fe.Value())}
 		if strings.Contains(f.Rule, "|") {
 			f.Param = ""
 		} else if fieldRules[fe.ActualTag()] > 0 {
-			f.Param = v.fieldParam(fe.ActualTag(), f.Param, loc.parent, fe.Type(), top)
+			f.Param = fieldParam(fe.ActualTag(), f.Param, loc.parent, fe.Type(), top)
 		}
 		viols = append(viols, result.Violation{Pointer: f.Pointer, Rule: f.Rule, Param: f.Param, Message: v.message(f, fe.ActualTag())})
 	}
