@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -272,25 +273,11 @@ func jsonPath(t reflect.Type, path string) (string, bool) {
 // splitParams splits a rule parameter into words as validator does: at
 // spaces, except inside single quotes ('in progress').
 func splitParams(param string) []string {
-	var out []string
-	for param != "" {
-		param = strings.TrimLeft(param, " ")
-		if param == "" {
-			break
-		}
-		if param[0] == '\'' {
-			if end := strings.IndexByte(param[1:], '\''); end >= 0 {
-				out = append(out, param[1:end+1])
-				param = param[end+2:]
-				continue
-			}
-		}
-		end := strings.IndexByte(param, ' ')
-		if end < 0 {
-			end = len(param)
-		}
-		out = append(out, param[:end])
-		param = param[end:]
+	words := paramWords.FindAllString(param, -1)
+	for i, w := range words {
+		words[i] = strings.ReplaceAll(w, "'", "")
 	}
-	return out
+	return words
 }
+
+var paramWords = regexp.MustCompile(`'[^']*'|\S+`)
