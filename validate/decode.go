@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"cmp"
 	"encoding"
 	"errors"
 	"fmt"
@@ -24,8 +25,7 @@ import (
 const DefaultMaxBytes = 1 << 20
 
 // DecodeOptions configures DecodeJSON. The zero value, and a nil
-// *DecodeOptions, give the production defaults: a 1 MiB limit, unknown
-// members rejected, and the package's default Validator.
+// *DecodeOptions, give the production defaults each field names.
 type DecodeOptions struct {
 	// MaxBytes limits the request body. Zero or less means DefaultMaxBytes.
 	MaxBytes int64
@@ -51,8 +51,7 @@ type DecodeOptions struct {
 //     application/merge-patch+json), a missing one, or a charset other
 //     than UTF-8: UNSUPPORTED_MEDIA_TYPE (415);
 //   - a body over the limit (DecodeOptions.MaxBytes, 1 MiB by default):
-//     PAYLOAD_TOO_LARGE (413); the body is read through
-//     http.MaxBytesReader, so the server also closes the connection;
+//     PAYLOAD_TOO_LARGE (413);
 //   - a client that goes away while the body is read: CANCELED (499);
 //   - a body that does not decode: VALIDATION (400) with one violation for
 //     the first problem: an empty body; invalid UTF-8; a syntax error, with
@@ -68,22 +67,14 @@ type DecodeOptions struct {
 // it); a top-level null is rejected when T is a struct or a pointer to one.
 //
 // w may be nil; with a ResponseWriter, an oversized body makes the server
-// close the connection after the response. DecodeJSON does not close
+// close the connection after the response (see http.MaxBytesReader). DecodeJSON does not close
 // r.Body, as the http.Server does that. A nil r, a T that json/v2 cannot
 // decode into (a malformed json tag, two fields with one name), a panic in
 // a custom UnmarshalJSON, and a bad `validate` tag are bugs rather than
 // bad input: DecodeJSON returns a plain error (INTERNAL to a client) for them.
 func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, opts *DecodeOptions) (T, error) {
 	var v T
-	var o DecodeOptions
-	if opts != nil {
-		o = *opts
-	}
-	val := o.Validator
-	if val == nil {
-		val = defaultValidator()
-	}
-	if err := val.decodeRequest(w, r, &o, &v, reflect.TypeFor[T]()); err != nil {
+	if err := decodeRequest(w, r, opts, &v, reflect.TypeFor[T]()); err != nil {
 		var zero T
 		return zero, err
 	}
@@ -92,7 +83,12 @@ func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, opts *DecodeOptio
 
 // decodeRequest is DecodeJSON without the type parameter: target points at
 // the zero value of t.
-func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *DecodeOptions, target any, t reflect.Type) (err error) {
+func decodeRequest(w http.ResponseWriter, r *http.Request, opts *DecodeOptions, target any, t reflect.Type) (err error) {
+	var o DecodeOptions
+	if opts != nil {
+		o = *opts
+	}
+	val := cmp.Or(o.Validator, defaultValidator())
 	if val.v == nil {
 		return errZeroValidator
 	}
@@ -103,10 +99,7 @@ func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *D
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}
-	limit := o.MaxBytes
-	if limit <= 0 {
-		limit = DefaultMaxBytes
-	}
+	limit := cmp.Or(max(o.MaxBytes, 0), DefaultMaxBytes)
 	if r.ContentLength > limit {
 		return result.PayloadTooLarge(limit)
 	}

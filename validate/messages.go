@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Failure is one rule a value failed, as a MessageFunc sees it.
@@ -145,7 +146,7 @@ func count(n, unit string) string {
 	return n + " " + unit + "s"
 }
 
-func isTime(t reflect.Type) bool { return t != nil && t.ConvertibleTo(timeType) }
+func isTime(t reflect.Type) bool { return t != nil && t.ConvertibleTo(reflect.TypeFor[time.Time]()) }
 
 // crossFields word a comparison with another field, for a value and for a
 // time; the "cs" rules, which may name a field of another struct, read alike.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/hardenkit/harden/result"
@@ -32,14 +31,11 @@ type Options struct {
 // go-playground/validator/v10 rules, and reports every failure as one
 // *result.Error with code VALIDATION.
 //
-// Each Validator owns one cached validator: it parses the tags of a type
-// once. Build a Validator with New, register custom rules and aliases with
-// RegisterRule and RegisterAlias, then use it. The first call to Struct,
-// Var or DecodeJSON freezes it: registering afterwards returns an error
-// instead of racing with validations in flight.
-//
-// A Validator is safe for concurrent use once built. The zero Validator is
-// not usable: its methods return an error. Use New.
+// Build one with New and register custom rules and aliases before its
+// first use (Struct, Var or DecodeJSON), which freezes it: registering
+// afterwards returns an error instead of racing with validations in
+// flight. It is then safe for concurrent use, and parses the tags of a
+// type once. The zero Validator is not usable: its methods return an error.
 type Validator struct {
 	v        *validator.Validate
 	messages map[string]MessageFunc
@@ -60,10 +56,7 @@ func New(opts *Options) *Validator {
 		opts = &Options{}
 	}
 	v := &Validator{
-		v: validator.New(
-			validator.WithRequiredStructEnabled(),
-			validator.WithTagNameFuncBlankOmit(),
-		),
+		v:        validator.New(validator.WithRequiredStructEnabled()),
 		messages: make(map[string]MessageFunc, len(opts.Messages)),
 		aliases:  make(map[string]bool),
 	}
@@ -72,16 +65,6 @@ func New(opts *Options) *Validator {
 			v.messages[tag] = fn
 		}
 	}
-	// validator's own Field/Namespace then speak JSON too; pointers are
-	// computed separately (see pointer.go), since a namespace cannot tell
-	// a dot in a map key from a separator.
-	v.v.RegisterTagNameFunc(func(sf reflect.StructField) string {
-		f := readField(sf)
-		if f.hidden || f.inline {
-			return ""
-		}
-		return f.name
-	})
 	return v
 }
 
@@ -175,8 +158,6 @@ func (v *Validator) freeze() {
 	v.frozen.Store(true)
 	v.mu.Unlock()
 }
-
-var timeType = reflect.TypeFor[time.Time]()
 
 var errZeroValidator = errors.New("validate: the zero Validator is not usable; build one with New")
 

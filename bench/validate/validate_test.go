@@ -18,8 +18,9 @@ import (
 	"github.com/hardenkit/harden/validate"
 )
 
-// newValidator returns a validator set up as harden's: required on nested
-// structs, and fields named by their JSON names in errors.
+// newValidator returns a validator set up as a hand-written handler needs
+// it: required on nested structs, as harden's, and fields named by their
+// JSON names in errors, which harden finds from the value instead.
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled(), validator.WithTagNameFuncBlankOmit())
 	v.RegisterTagNameFunc(func(sf reflect.StructField) string {
