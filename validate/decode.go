@@ -42,36 +42,33 @@ type DecodeOptions struct {
 }
 
 // DecodeJSON reads r's body as one JSON value into a T, with the semantics
-// of encoding/json/v2, and, when T is a struct or a pointer to one,
-// validates it with its `validate` tags.
+// of encoding/json/v2 and the strict rules of the package doc, and, when T
+// is a struct or a pointer to one, validates it with its `validate` tags.
 //
 // Every problem with the request is a *result.Error with a 4xx status:
 //
 //   - a Content-Type other than application/json or a +json type (such as
 //     application/merge-patch+json), a missing one, or a charset other
 //     than UTF-8: UNSUPPORTED_MEDIA_TYPE (415);
-//   - a body over the limit (DecodeOptions.MaxBytes, 1 MiB by default):
-//     PAYLOAD_TOO_LARGE (413);
+//   - a body over DecodeOptions.MaxBytes: PAYLOAD_TOO_LARGE (413);
 //   - a client that goes away while the body is read: CANCELED (499);
 //   - a body that does not decode: VALIDATION (400) with one violation for
-//     the first problem: an empty body; invalid UTF-8; a syntax error, with
-//     its line, column and byte offset; a member name that appears twice
-//     in one object; a member that matches no field (names match exactly:
-//     "NAME" is not "name"); a value of the wrong JSON type or out of its
-//     Go type's range; data after the value, such as a second value;
+//     the first problem: an empty body, invalid UTF-8, a syntax error (with
+//     its line, column and byte offset), a duplicate or unknown member, a
+//     value of the wrong JSON type or out of its Go type's range, or data
+//     after the value;
 //   - a body that decodes but breaks rules: VALIDATION (400) with every
 //     broken rule, as Struct reports them.
 //
-// On error DecodeJSON returns the zero T, never a partly decoded value.
-// null sets a field to its zero value (so a `required` rule then reports
-// it); a top-level null is rejected when T is a struct or a pointer to one.
+// On error DecodeJSON returns the zero T, never a partly decoded value. A
+// top-level null is rejected when T is a struct or a pointer to one.
 //
 // w may be nil; with a ResponseWriter, an oversized body makes the server
-// close the connection after the response (see http.MaxBytesReader). DecodeJSON does not close
-// r.Body, as the http.Server does that. A nil r, a T that json/v2 cannot
-// decode into (a malformed json tag, two fields with one name), a panic in
-// a custom UnmarshalJSON, and a bad `validate` tag are bugs rather than
-// bad input: DecodeJSON returns a plain error (INTERNAL to a client) for them.
+// close the connection after the response (see http.MaxBytesReader).
+// DecodeJSON does not close r.Body, as the http.Server does that. A nil r,
+// a T that json/v2 cannot decode into (a malformed json tag, two fields
+// with one name), a panic in a custom UnmarshalJSON, and a bad `validate`
+// tag are bugs: DecodeJSON returns a plain error (INTERNAL to a client).
 func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, opts *DecodeOptions) (T, error) {
 	var v T
 	if err := decodeRequest(w, r, opts, &v, reflect.TypeFor[T]()); err != nil {
@@ -112,11 +109,10 @@ func decodeRequest(w http.ResponseWriter, r *http.Request, opts *DecodeOptions, 
 		body = buf.Bytes()
 	}
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return result.PayloadTooLarge(limit)
-		case r.Context().Err() != nil:
+		}
+		if r.Context().Err() != nil {
 			return result.Canceled(fmt.Errorf("validate: read request body: %w", err))
 		}
 		return result.Validation(result.Violation{

@@ -1,12 +1,13 @@
 package validate
 
 import (
-	"encoding"
 	"fmt"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json"
 )
 
 // field is a struct field as encoding/json/v2 reads it.
@@ -155,21 +156,14 @@ func (loc *location) isKeyFailure(typ reflect.Type, value any) bool {
 
 // jsonKey returns the member name json/v2 writes for the map key k.
 func jsonKey(k reflect.Value) string {
-	if k.Kind() == reflect.String {
-		return k.String()
-	}
-	if k.CanInterface() && (k.Kind() != reflect.Pointer || !k.IsNil()) {
-		if tm, ok := k.Interface().(encoding.TextMarshaler); ok {
-			if b, err := tm.MarshalText(); err == nil {
-				return string(b)
+	if k.CanInterface() {
+		if b, err := json.Marshal(k.Interface()); err == nil {
+			var s string
+			if json.Unmarshal(b, &s) != nil {
+				return string(b) // a number, which a name holds as is
 			}
+			return s
 		}
-	}
-	switch k.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(k.Int(), 10)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return strconv.FormatUint(k.Uint(), 10)
 	}
 	return fmt.Sprint(k)
 }

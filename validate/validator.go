@@ -226,8 +226,8 @@ func (v *Validator) Var(field any, tag string) (err error) {
 // fromValidator turns validator's error for the value top into a
 // *result.Error, or a plain error when it is not about the value.
 func (v *Validator) fromValidator(op string, top reflect.Value, err error) error {
-	var ves validator.ValidationErrors
-	if !errors.As(err, &ves) {
+	ves, ok := errors.AsType[validator.ValidationErrors](err)
+	if !ok {
 		return fmt.Errorf("validate: %s: %w", op, err)
 	}
 	var viols []result.Violation
