@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -24,17 +25,13 @@ type field struct {
 // is named here.
 func readField(sf reflect.StructField) field {
 	tag := sf.Tag.Get("json")
-	f := field{name: sf.Name, hidden: tag == "-" || !sf.IsExported() && !sf.Anonymous}
 	n := strings.IndexAny(tag, ",\\'\"`")
 	if n < 0 {
 		n = len(tag)
 	}
-	if tag[:n] != "" {
-		f.name = tag[:n]
-	} else {
-		f.inline = sf.Anonymous || strings.Contains(tag[n:]+",", ",embed,")
-	}
-	f.hidden = f.hidden || !sf.IsExported() && !f.inline
+	f := field{name: cmp.Or(tag[:n], sf.Name)}
+	f.inline = tag[:n] == "" && (sf.Anonymous || strings.Contains(tag[n:]+",", ",embed,"))
+	f.hidden = tag == "-" || !sf.IsExported() && !(sf.Anonymous && f.inline)
 	return f
 }
 
