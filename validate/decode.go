@@ -115,10 +115,8 @@ func decodeRequest(w http.ResponseWriter, r *http.Request, opts *DecodeOptions, 
 		if r.Context().Err() != nil {
 			return result.Canceled(fmt.Errorf("validate: read request body: %w", err))
 		}
-		return result.Validation(result.Violation{
-			Rule:    "read",
-			Message: "the request body could not be read",
-		}).WithCause(fmt.Errorf("validate: read request body: %w", err))
+		return result.Validation(result.Violation{Rule: "read", Message: "the request body could not be read"}).
+			WithCause(fmt.Errorf("validate: read request body: %w", err))
 	}
 	first := len(body) - len(bytes.TrimLeft(body, " \t\r\n"))
 	if first == len(body) {
@@ -215,10 +213,11 @@ func semanticViolation(err *json.SemanticError) result.Violation {
 		if e, ok := errors.AsType[*result.Error](err.Err); ok && e.Message != "" {
 			v.Message = e.Message
 		}
-	case err.JSONKind == '0' && err.Err == nil && isNumber(err.GoType):
-		// Only the string option makes json/v2 refuse a number as such.
-		_, msg := expected(err.GoType, nil)
-		v.Param, v.Message = "string", msg+", written as a JSON string"
+	case err.JSONKind == '0' && err.Err == nil:
+		v.Param, v.Message = expected(err.GoType, nil)
+		if v.Param == "integer" || v.Param == "number" { // refused as such: the string option
+			v.Param, v.Message = "string", v.Message+", written as a JSON string"
+		}
 	case err.JSONKind == '0' && err.Err != nil:
 		v.Param, v.Message = expected(err.GoType, err.JSONValue) // a number that did not fit
 	default:
@@ -247,39 +246,36 @@ func hasUnmarshaler(t reflect.Type) bool {
 	return t != nil && slices.ContainsFunc(unmarshalers, reflect.PointerTo(t).Implements)
 }
 
-func isNumber(t reflect.Type) bool {
-	return t != nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64
-}
-
 // expected words the JSON a Go type takes. number is a number the client
 // sent that did not fit, whose range is then worth saying.
 func expected(t reflect.Type, number []byte) (param, msg string) {
-	switch k := reflect.Invalid; {
-	case t == nil:
-	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uintptr:
+	if t == nil {
+		return "", "does not match the expected structure"
+	}
+	switch k := t.Kind(); {
+	case k >= reflect.Int && k <= reflect.Uintptr:
 		if number == nil || bytes.ContainsAny(number, ".eE") {
 			return "integer", "must be an integer"
 		}
 		lo, hi := strconv.FormatInt(-1<<(t.Bits()-1), 10), strconv.FormatInt(1<<(t.Bits()-1)-1, 10)
-		if k = t.Kind(); k >= reflect.Uint {
+		if k >= reflect.Uint {
 			lo, hi = "0", strconv.FormatUint(1<<t.Bits()-1, 10)
 		}
 		return "integer", "must be an integer between " + lo + " and " + hi
-	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+	case k == reflect.Float32 || k == reflect.Float64:
 		if number == nil {
 			return "number", "must be a number"
 		}
 		hi := strconv.FormatFloat(math.MaxFloat64, 'g', 2, 64)
-		if t.Kind() == reflect.Float32 {
+		if k == reflect.Float32 {
 			hi = strconv.FormatFloat(math.MaxFloat32, 'g', 2, 64)
 		}
 		return "number", "must be a number between -" + hi + " and " + hi
-	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() == reflect.Uint8:
+	case (k == reflect.Slice || k == reflect.Array) && t.Elem().Kind() == reflect.Uint8:
 		return "string", "must be a base64-encoded string"
-	default:
-		if w, ok := kinds[t.Kind()]; ok {
-			return w[0], w[1]
-		}
+	}
+	if w, ok := kinds[t.Kind()]; ok {
+		return w[0], w[1]
 	}
 	return "", "does not match the expected structure"
 }

@@ -21,8 +21,7 @@ const MaxViolations = 100
 // the built-in English messages.
 type Options struct {
 	// Messages replaces the message of a rule, by tag ("min", "email", or a
-	// custom rule or alias). A message overrides the built-in one for every
-	// field the rule fails on. It applies to validation rules; the problems
+	// custom rule or alias), for every field the rule fails on. The problems
 	// DecodeJSON finds while decoding keep their own messages.
 	Messages map[string]MessageFunc
 }
