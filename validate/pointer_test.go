@@ -116,6 +116,9 @@ func TestStructPointers(t *testing.T) {
 		{"map in map element", func(d *ptrDoc) {
 			d.ByName = map[string]ptrLine{"k": {Name: "x", Attrs: map[string]string{"color": ""}}}
 		}, []string{"/by_name/k/attrs/color required"}},
+		{"one key in two maps", func(d *ptrDoc) {
+			d.Lines = []ptrLine{{Name: "a", Attrs: map[string]string{"color": ""}}, {Name: "b", Attrs: map[string]string{"color": ""}}}
+		}, []string{"/lines/0/attrs/color required", "/lines/1/attrs/color required"}},
 		{"map with int keys and pointer values", func(d *ptrDoc) {
 			d.ByID = map[int]*ptrLine{-7: {}}
 		}, []string{"/by_id/-7/name required"}},
