@@ -25,7 +25,7 @@ import (
 const DefaultMaxBytes = 1 << 20
 
 // DecodeOptions configures DecodeJSON. The zero value, and a nil
-// *DecodeOptions, give the production defaults each field names.
+// *DecodeOptions, give the production defaults, which each field states.
 type DecodeOptions struct {
 	// MaxBytes limits the request body. Zero or less means DefaultMaxBytes.
 	MaxBytes int64

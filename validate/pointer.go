@@ -49,11 +49,11 @@ type location struct {
 
 // resolve follows validator's struct namespace, such as
 // "Order.Base.Items[0].Labels[a.b]", through top, and records the JSON
-// Pointer ("/items/0/labels/a.b") and what it crossed. It walks the value
-// because a namespace alone is ambiguous: a map key is printed with %v, so
-// it may hold ".", "[" or "]" and need not be its JSON name, and neither
-// embedded nor hidden fields show in a JSON namespace. A name it cannot
-// follow, which only validator can make up, leaves the pointer at top.
+// Pointer ("/items/0/labels/a.b") and what it crossed. It walks the value,
+// as a namespace alone is ambiguous: validator prints a map key with %v, so
+// a key may hold ".", "[" or "]" or differ from its JSON name, and a failed
+// key and its value share one namespace. A name it cannot follow leaves
+// the pointer at top.
 func (loc *location) resolve(top reflect.Value, ns string) {
 	loc.pointer, loc.parent, loc.hidden, loc.mapKey = loc.pointer[:0], nil, false, reflect.Value{}
 	if t := deref(top); t.Kind() == reflect.Struct {
@@ -65,6 +65,8 @@ func (loc *location) resolve(top reflect.Value, ns string) {
 	loc.walk(top, ns)
 }
 
+// walk resolves ns from cur, and undoes what it recorded if ns does not
+// resolve there.
 func (loc *location) walk(cur reflect.Value, ns string) bool {
 	cur = deref(cur)
 	if ns == "" {
