@@ -107,7 +107,7 @@ func (loc *location) walk(cur reflect.Value, ns string) bool {
 			if ns[end] != ']' {
 				continue
 			}
-			for _, key := range loc.keysOf(cur)[ns[1:end]] {
+			for _, key := range loc.keysOf(cur, ns[1:end]) {
 				val := cur.MapIndex(key)
 				loc.pointer = appendPointerToken(saved.pointer, jsonKey(key))
 				if loc.walk(val, ns[end+1:]) {
@@ -123,9 +123,16 @@ func (loc *location) walk(cur reflect.Value, ns string) bool {
 	return false
 }
 
-// keysOf indexes the keys of the map m as validator prints them, once per
-// map: a lookup per failure stays cheap however large a client's map is.
-func (loc *location) keysOf(m reflect.Value) map[string][]reflect.Value {
+// keysOf returns the keys of the map m that validator prints (%v) as s. A
+// string is itself; other keys are indexed once per map. Either way a
+// failure costs little in a client's large map (BenchmarkMapFailures).
+func (loc *location) keysOf(m reflect.Value, s string) []reflect.Value {
+	if m.Type().Key() == reflect.TypeFor[string]() {
+		if key := reflect.ValueOf(s); m.MapIndex(key).IsValid() {
+			return []reflect.Value{key}
+		}
+		return nil
+	}
 	idx, ok := loc.keys[m.Pointer()]
 	if !ok {
 		idx = make(map[string][]reflect.Value, m.Len())
@@ -135,7 +142,7 @@ func (loc *location) keysOf(m reflect.Value) map[string][]reflect.Value {
 		}
 		loc.keys[m.Pointer()] = idx
 	}
-	return idx
+	return idx[s]
 }
 
 // isKeyFailure reports whether a failure on a value of type typ holding
@@ -204,9 +211,6 @@ func fieldParam(tag, param string, parent, fieldType reflect.Type, top reflect.V
 	switch {
 	case tag == "unique" && fieldType != nil:
 		// unique=Name names a field of the slice's or map's elements.
-		for fieldType.Kind() == reflect.Pointer {
-			fieldType = fieldType.Elem()
-		}
 		if k := fieldType.Kind(); k == reflect.Slice || k == reflect.Array || k == reflect.Map {
 			roots = append(roots, fieldType.Elem())
 		}
