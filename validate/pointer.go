@@ -11,28 +11,21 @@ import (
 	"github.com/go-json-experiment/json"
 )
 
-// field is a struct field as encoding/json/v2 reads it.
-type field struct {
-	name   string // the JSON member name
-	inline bool   // embedded: its members are the parent's, so no pointer segment
-	hidden bool   // json:"-" or unexported: not part of the JSON document
-}
-
-// readField reads sf with json/v2's rules: the name is the tag's up to its
+// readField reads sf with json/v2's rules. Its name is the tag's up to the
 // first comma (or quote or backslash, which json/v2 reserves), else the Go
-// name; an embedded field without a name, or one with the embed option, is
-// inlined. A tag json/v2 refuses makes decoding fail as a bug, whatever it
-// is named here.
-func readField(sf reflect.StructField) field {
+// name; it is inlined, its members the parent's, when it is embedded
+// without a name or has the embed option; it is hidden from the document
+// by json:"-", or when unexported unless an inlined embedded struct. A tag
+// json/v2 refuses makes decoding fail as a bug, whatever it is named here.
+func readField(sf reflect.StructField) (name string, inline, hidden bool) {
 	tag := sf.Tag.Get("json")
 	n := strings.IndexAny(tag, ",\\'\"`")
 	if n < 0 {
 		n = len(tag)
 	}
-	f := field{name: cmp.Or(tag[:n], sf.Name)}
-	f.inline = tag[:n] == "" && (sf.Anonymous || strings.Contains(tag[n:]+",", ",embed,"))
-	f.hidden = tag == "-" || !sf.IsExported() && !(sf.Anonymous && f.inline)
-	return f
+	inline = tag[:n] == "" && (sf.Anonymous || strings.Contains(tag[n:]+",", ",embed,"))
+	hidden = tag == "-" || !sf.IsExported() && !(sf.Anonymous && inline)
+	return cmp.Or(tag[:n], sf.Name), inline, hidden
 }
 
 // location is where a validator failure sits in the JSON document.
@@ -75,20 +68,20 @@ func (loc *location) walk(cur reflect.Value, ns string) bool {
 	saved := *loc
 	switch k := cur.Kind(); {
 	case ns[0] == '.' && k == reflect.Struct:
-		name := ns[1:]
-		if i := strings.IndexAny(name, ".["); i >= 0 {
-			name = name[:i]
+		goName := ns[1:]
+		if i := strings.IndexAny(goName, ".["); i >= 0 {
+			goName = goName[:i]
 		}
-		sf, ok := cur.Type().FieldByName(name)
+		sf, ok := cur.Type().FieldByName(goName)
 		if !ok || len(sf.Index) != 1 {
 			break
 		}
-		f := readField(sf)
-		loc.parent, loc.hidden = cur.Type(), loc.hidden || f.hidden
-		if !f.inline && !f.hidden {
-			loc.pointer = appendPointerToken(loc.pointer, f.name)
+		name, inline, hidden := readField(sf)
+		loc.parent, loc.hidden = cur.Type(), loc.hidden || hidden
+		if !inline && !hidden {
+			loc.pointer = appendPointerToken(loc.pointer, name)
 		}
-		if loc.walk(cur.Field(sf.Index[0]), ns[1+len(name):]) {
+		if loc.walk(cur.Field(sf.Index[0]), ns[1+len(goName):]) {
 			return true
 		}
 	case ns[0] == '[' && (k == reflect.Slice || k == reflect.Array):
@@ -255,12 +248,12 @@ func jsonPath(t reflect.Type, path string) (string, bool) {
 			return "", false
 		}
 		sf, ok := t.FieldByName(seg)
-		f := readField(sf)
-		if !ok || len(sf.Index) != 1 || f.hidden {
+		name, inline, hidden := readField(sf)
+		if !ok || len(sf.Index) != 1 || hidden {
 			return "", false
 		}
-		if !f.inline {
-			out = append(out, f.name)
+		if !inline {
+			out = append(out, name)
 		}
 		t = sf.Type
 	}
