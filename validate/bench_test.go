@@ -5,6 +5,7 @@ import (
 	jsonv1 "encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -181,5 +182,30 @@ func BenchmarkDecodeTenViolations(b *testing.B) {
 		if e := resultAs(err); e == nil || len(e.Violations) != 10 {
 			b.Fatalf("got %v, want 10 violations", err)
 		}
+	}
+}
+
+// BenchmarkMapFailures is a hostile body's worst case for pointers: a map
+// of 50,000 members that all fail, of which MaxViolations are reported.
+func BenchmarkMapFailures(b *testing.B) {
+	type form struct {
+		ByName map[string]int `json:"by_name" validate:"dive,gt=0"`
+		ByID   map[int]int    `json:"by_id" validate:"dive,gt=0"`
+	}
+	for name, f := range map[string]form{"string-keys": {ByName: map[string]int{}}, "int-keys": {ByID: map[int]int{}}} {
+		for i := range 50_000 {
+			if f.ByName != nil {
+				f.ByName["key"+strconv.Itoa(i)] = 0
+			} else {
+				f.ByID[i] = 0
+			}
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if e := resultAs(Struct(f)); e == nil || len(e.Violations) != MaxViolations {
+					b.Fatalf("got %v, want %d violations", e, MaxViolations)
+				}
+			}
+		})
 	}
 }

@@ -2,10 +2,10 @@ package validate
 
 import (
 	"bytes"
+	"cmp"
 	"encoding"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -25,8 +25,7 @@ import (
 const DefaultMaxBytes = 1 << 20
 
 // DecodeOptions configures DecodeJSON. The zero value, and a nil
-// *DecodeOptions, give the production defaults: a 1 MiB limit, unknown
-// members rejected, and the package's default Validator.
+// *DecodeOptions, give the production defaults, which each field states.
 type DecodeOptions struct {
 	// MaxBytes limits the request body. Zero or less means DefaultMaxBytes.
 	MaxBytes int64
@@ -43,48 +42,36 @@ type DecodeOptions struct {
 }
 
 // DecodeJSON reads r's body as one JSON value into a T, with the semantics
-// of encoding/json/v2, and, when T is a struct or a pointer to one,
-// validates it with its `validate` tags.
+// of encoding/json/v2 and the strict rules of the package doc, and, when T
+// is a struct or a pointer to one, validates it with its `validate` tags.
 //
 // Every problem with the request is a *result.Error with a 4xx status:
 //
 //   - a Content-Type other than application/json or a +json type (such as
 //     application/merge-patch+json), a missing one, or a charset other
 //     than UTF-8: UNSUPPORTED_MEDIA_TYPE (415);
-//   - a body over the limit (DecodeOptions.MaxBytes, 1 MiB by default):
-//     PAYLOAD_TOO_LARGE (413); the body is read through
-//     http.MaxBytesReader, so the server also closes the connection;
+//   - a body over DecodeOptions.MaxBytes: PAYLOAD_TOO_LARGE (413);
 //   - a client that goes away while the body is read: CANCELED (499);
 //   - a body that does not decode: VALIDATION (400) with one violation for
-//     the first problem: an empty body; invalid UTF-8; a syntax error, with
-//     its line, column and byte offset; a member name that appears twice
-//     in one object; a member that matches no field (names match exactly:
-//     "NAME" is not "name"); a value of the wrong JSON type or out of its
-//     Go type's range; data after the value, such as a second value;
+//     the first problem: an empty body, invalid UTF-8, a syntax error (with
+//     its line, column and byte offset), a duplicate or unknown member, a
+//     value of the wrong JSON type or out of its Go type's range, or data
+//     after the value;
 //   - a body that decodes but breaks rules: VALIDATION (400) with every
 //     broken rule, as Struct reports them.
 //
-// On error DecodeJSON returns the zero T, never a partly decoded value.
-// null sets a field to its zero value (so a `required` rule then reports
-// it); a top-level null is rejected when T is a struct or a pointer to one.
+// On error DecodeJSON returns the zero T, never a partly decoded value. A
+// top-level null is rejected when T is a struct or a pointer to one.
 //
 // w may be nil; with a ResponseWriter, an oversized body makes the server
-// close the connection after the response. DecodeJSON does not close
-// r.Body, as the http.Server does that. A nil r, a T that json/v2 cannot
-// decode into (a malformed json tag, two fields with one name), a panic in
-// a custom UnmarshalJSON, and a bad `validate` tag are bugs rather than
-// bad input: DecodeJSON returns a plain error (INTERNAL to a client) for them.
+// close the connection after the response (see http.MaxBytesReader).
+// DecodeJSON does not close r.Body, as the http.Server does that. A nil r,
+// a T that json/v2 cannot decode into (a malformed json tag, two fields
+// with one name), a panic in a custom UnmarshalJSON, and a bad `validate`
+// tag are bugs: DecodeJSON returns a plain error (INTERNAL to a client).
 func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, opts *DecodeOptions) (T, error) {
 	var v T
-	var o DecodeOptions
-	if opts != nil {
-		o = *opts
-	}
-	val := o.Validator
-	if val == nil {
-		val = defaultValidator()
-	}
-	if err := val.decodeRequest(w, r, &o, &v, reflect.TypeFor[T]()); err != nil {
+	if err := decodeRequest(w, r, opts, &v, reflect.TypeFor[T]()); err != nil {
 		var zero T
 		return zero, err
 	}
@@ -93,7 +80,12 @@ func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, opts *DecodeOptio
 
 // decodeRequest is DecodeJSON without the type parameter: target points at
 // the zero value of t.
-func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *DecodeOptions, target any, t reflect.Type) (err error) {
+func decodeRequest(w http.ResponseWriter, r *http.Request, opts *DecodeOptions, target any, t reflect.Type) (err error) {
+	var o DecodeOptions
+	if opts != nil {
+		o = *opts
+	}
+	val := cmp.Or(o.Validator, defaultValidator())
 	if val.v == nil {
 		return errZeroValidator
 	}
@@ -104,29 +96,31 @@ func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *D
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}
-	limit := o.MaxBytes
-	if limit <= 0 {
-		limit = DefaultMaxBytes
-	}
+	limit := cmp.Or(max(o.MaxBytes, 0), DefaultMaxBytes)
 	if r.ContentLength > limit {
 		return result.PayloadTooLarge(limit)
 	}
 	var body []byte
 	if r.Body != nil && r.Body != http.NoBody {
-		body, err = readBody(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
+		// Sized by the declared length, up to the default limit so that
+		// claiming a large body costs nothing: 2% of DecodeValidRatio.
+		buf := bytes.NewBuffer(make([]byte, 0, max(0, min(r.ContentLength, DefaultMaxBytes))+bytes.MinRead))
+		_, err = buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+		body = buf.Bytes()
 	}
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return result.PayloadTooLarge(limit)
-		case r.Context().Err() != nil:
+		}
+		if r.Context().Err() != nil {
 			return result.Canceled(fmt.Errorf("validate: read request body: %w", err))
 		}
-		return result.Validation(result.Violation{
-			Rule:    "read",
-			Message: "the request body could not be read",
-		}).WithCause(fmt.Errorf("validate: read request body: %w", err))
+		return result.Validation(result.Violation{Rule: "read", Message: "the request body could not be read"}).
+			WithCause(fmt.Errorf("validate: read request body: %w", err))
+	}
+	first := len(body) - len(bytes.TrimLeft(body, " \t\r\n"))
+	if first == len(body) {
+		return result.Validation(result.Violation{Rule: "required", Message: "the request body is empty"})
 	}
 
 	defer func() {
@@ -136,37 +130,20 @@ func (val *Validator) decodeRequest(w http.ResponseWriter, r *http.Request, o *D
 			err = fmt.Errorf("validate: DecodeJSON(%s): %v", t, p)
 		}
 	}()
-	return val.decodeBody(body, target, t, json.RejectUnknownMembers(!o.AllowUnknownFields))
-}
-
-// readBody reads r whole, into a buffer sized by the declared length: but
-// only up to the default limit, so that claiming a large body costs nothing.
-func readBody(r io.Reader, contentLength int64) ([]byte, error) {
-	size := max(0, min(contentLength, DefaultMaxBytes))
-	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead)) // MinRead: room to read EOF
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
-}
-
-// decodeBody decodes and validates body into target, a pointer to a zero t.
-func (val *Validator) decodeBody(body []byte, target any, t reflect.Type, opts json.Options) error {
-	first := len(body) - len(bytes.TrimLeft(body, " \t\r\n"))
-	if first == len(body) {
-		return result.Validation(result.Violation{Rule: "required", Message: "the request body is empty"})
-	}
-	if err := json.Unmarshal(body, target, opts); err != nil {
+	if err := json.Unmarshal(body, target, json.RejectUnknownMembers(!o.AllowUnknownFields)); err != nil {
 		return decodeError(body, t, err)
 	}
-	if !isStructType(t) {
-		return nil
+	st := t // DecodeJSON validates a struct or a pointer to one
+	if t.Kind() == reflect.Pointer {
+		st, target = t.Elem(), reflect.ValueOf(target).Elem().Interface()
 	}
-	if body[first] == 'n' {
+	switch {
+	case st.Kind() != reflect.Struct || isTime(st):
+		return nil
+	case body[first] == 'n':
 		return result.Validation(result.Violation{Rule: "type", Param: "object", Message: "must be an object"})
 	}
-	if t.Kind() == reflect.Pointer {
-		return val.Struct(reflect.ValueOf(target).Elem().Interface())
-	}
-	return val.Struct(target) // through its pointer rather than a copy
+	return val.Struct(target) // a struct through its pointer rather than a copy
 }
 
 // decodeError turns json/v2's error for body into a violation, or into a
@@ -233,13 +210,14 @@ func semanticViolation(err *json.SemanticError) result.Violation {
 		// The type's own method refused the value. Its error may hold
 		// internals; only a *result.Error is meant for a client.
 		v.Rule, v.Message = "format", "is not a valid value"
-		if e := result.As(err.Err); e != nil && e.Message != "" {
+		if e, ok := errors.AsType[*result.Error](err.Err); ok && e.Message != "" {
 			v.Message = e.Message
 		}
-	case err.JSONKind == '0' && err.Err == nil && isNumber(err.GoType):
-		// Only the string option makes json/v2 refuse a number as such.
-		_, msg := expected(err.GoType, nil)
-		v.Param, v.Message = "string", msg+", written as a JSON string"
+	case err.JSONKind == '0' && err.Err == nil:
+		v.Param, v.Message = expected(err.GoType, nil)
+		if v.Param == "integer" || v.Param == "number" { // refused as such: the string option
+			v.Param, v.Message = "string", v.Message+", written as a JSON string"
+		}
 	case err.JSONKind == '0' && err.Err != nil:
 		v.Param, v.Message = expected(err.GoType, err.JSONValue) // a number that did not fit
 	default:
@@ -268,39 +246,36 @@ func hasUnmarshaler(t reflect.Type) bool {
 	return t != nil && slices.ContainsFunc(unmarshalers, reflect.PointerTo(t).Implements)
 }
 
-func isNumber(t reflect.Type) bool {
-	return t != nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64
-}
-
 // expected words the JSON a Go type takes. number is a number the client
 // sent that did not fit, whose range is then worth saying.
 func expected(t reflect.Type, number []byte) (param, msg string) {
-	switch k := reflect.Invalid; {
-	case t == nil:
-	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uintptr:
+	if t == nil {
+		return "", "does not match the expected structure"
+	}
+	switch k := t.Kind(); {
+	case k >= reflect.Int && k <= reflect.Uintptr:
 		if number == nil || bytes.ContainsAny(number, ".eE") {
 			return "integer", "must be an integer"
 		}
 		lo, hi := strconv.FormatInt(-1<<(t.Bits()-1), 10), strconv.FormatInt(1<<(t.Bits()-1)-1, 10)
-		if k = t.Kind(); k >= reflect.Uint {
+		if k >= reflect.Uint {
 			lo, hi = "0", strconv.FormatUint(1<<t.Bits()-1, 10)
 		}
 		return "integer", "must be an integer between " + lo + " and " + hi
-	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+	case k == reflect.Float32 || k == reflect.Float64:
 		if number == nil {
 			return "number", "must be a number"
 		}
 		hi := strconv.FormatFloat(math.MaxFloat64, 'g', 2, 64)
-		if t.Kind() == reflect.Float32 {
+		if k == reflect.Float32 {
 			hi = strconv.FormatFloat(math.MaxFloat32, 'g', 2, 64)
 		}
 		return "number", "must be a number between -" + hi + " and " + hi
-	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() == reflect.Uint8:
+	case (k == reflect.Slice || k == reflect.Array) && t.Elem().Kind() == reflect.Uint8:
 		return "string", "must be a base64-encoded string"
-	default:
-		if w, ok := kinds[t.Kind()]; ok {
-			return w[0], w[1]
-		}
+	}
+	if w, ok := kinds[t.Kind()]; ok {
+		return w[0], w[1]
 	}
 	return "", "does not match the expected structure"
 }
@@ -312,22 +287,11 @@ var kinds = map[reflect.Kind][2]string{
 	reflect.Map: {"object", "must be an object"}, reflect.Struct: {"object", "must be an object"},
 }
 
-// isStructType reports whether DecodeJSON validates a value of type t.
-func isStructType(t reflect.Type) bool {
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	return t.Kind() == reflect.Struct && !isTime(t)
-}
-
 // checkContentType accepts application/json and any type/subtype+json,
 // with no charset or UTF-8.
 func checkContentType(ct string) error {
 	if ct == "application/json" || strings.EqualFold(ct, "application/json; charset=utf-8") {
-		return nil
-	}
-	if ct == "" {
-		return result.UnsupportedMediaType("", "application/json")
+		return nil // the common case, without the allocations of a parse (DecodeValidRatio)
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {

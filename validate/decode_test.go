@@ -65,7 +65,7 @@ func decode[T any](t *testing.T, body string) (T, error) {
 // *result.Error.
 func violations(t *testing.T, err error) []result.Violation {
 	t.Helper()
-	e := result.As(err)
+	e := resultAs(err)
 	if e == nil {
 		t.Fatalf("got %v (%T), want a *result.Error", err, err)
 	}
@@ -124,7 +124,7 @@ func TestDecodeContentType(t *testing.T) {
 				}
 				return
 			}
-			e := result.As(err)
+			e := resultAs(err)
 			if e == nil || e.Code != result.CodeUnsupportedMediaType || e.HTTPStatus() != http.StatusUnsupportedMediaType {
 				t.Fatalf("DecodeJSON = %v, want UNSUPPORTED_MEDIA_TYPE 415", err)
 			}
@@ -157,7 +157,7 @@ func TestDecodeBodyLimit(t *testing.T) {
 		r.Body = failingBody{t}
 		r.ContentLength = DefaultMaxBytes + 1
 		_, err := DecodeJSON[decOrder](nil, r, nil)
-		e := result.As(err)
+		e := resultAs(err)
 		if e == nil || e.Code != result.CodePayloadTooLarge || e.HTTPStatus() != 413 || e.Limit != DefaultMaxBytes {
 			t.Fatalf("DecodeJSON = %#v, want PAYLOAD_TOO_LARGE 413 with limit %d", err, DefaultMaxBytes)
 		}
@@ -169,7 +169,7 @@ func TestDecodeBodyLimit(t *testing.T) {
 		r.ContentLength = -1 // chunked: the length is unknown up front
 		w := httptest.NewRecorder()
 		_, err := DecodeJSON[decOrder](w, r, &DecodeOptions{MaxBytes: 64})
-		e := result.As(err)
+		e := resultAs(err)
 		if e == nil || e.Code != result.CodePayloadTooLarge || e.Limit != 64 {
 			t.Fatalf("DecodeJSON = %v, want PAYLOAD_TOO_LARGE with limit 64", err)
 		}
@@ -379,7 +379,7 @@ func TestDecodeAllProblemsAtOnce(t *testing.T) {
 	if !slices.Equal(ptrs, want) {
 		t.Errorf("got  %q\nwant %q", ptrs, want)
 	}
-	if e := result.As(err); e.Message != "the request has 5 invalid fields" {
+	if e := resultAs(err); e.Message != "the request has 5 invalid fields" {
 		t.Errorf("message %q", e.Message)
 	}
 	// A body that does not decode: its first problem alone, and no rule
@@ -591,21 +591,21 @@ func (*panicky) UnmarshalJSON([]byte) error { panic("boom") }
 
 func TestDecodeBugsAreErrorsNotPanics(t *testing.T) {
 	t.Parallel()
-	if _, err := DecodeJSON[decOrder](nil, nil, nil); err == nil || result.As(err) != nil {
+	if _, err := DecodeJSON[decOrder](nil, nil, nil); err == nil || resultAs(err) != nil {
 		t.Errorf("nil request: %v, want a plain error", err)
 	}
 	type withPanic struct {
 		P panicky `json:"p"`
 	}
 	_, err := decode[withPanic](t, `{"p":1}`)
-	if err == nil || result.As(err) != nil || !strings.Contains(err.Error(), "boom") {
+	if err == nil || resultAs(err) != nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("panicking UnmarshalJSON: %v, want a plain error", err)
 	}
 	type badTag struct {
 		A string `json:"a" validate:"no_such_rule"`
 	}
 	_, err = decode[badTag](t, `{"a":"x"}`)
-	if err == nil || result.As(err) != nil {
+	if err == nil || resultAs(err) != nil {
 		t.Errorf("bad tag: %v, want a plain error", err)
 	}
 	// Types json/v2 refuses, whatever the body.
@@ -629,7 +629,7 @@ func TestDecodeBugsAreErrorsNotPanics(t *testing.T) {
 		"string option on a bool":   func() error { _, err := decode[stringBool](t, `{"b":"true"}`); return err }(),
 		"time.Duration":             func() error { _, err := decode[withDuration](t, `{"d":1}`); return err }(),
 	} {
-		if err == nil || result.As(err) != nil || !strings.Contains(err.Error(), "validate: DecodeJSON") {
+		if err == nil || resultAs(err) != nil || !strings.Contains(err.Error(), "validate: DecodeJSON") {
 			t.Errorf("%s: %v, want a plain error", name, err)
 		}
 	}
@@ -769,7 +769,7 @@ func TestDecodeEmbeddedPointerToUnexportedStruct(t *testing.T) {
 	}
 	// json/v2 cannot set rev: a type DecodeJSON cannot fill is a bug.
 	_, err := decode[form](t, `{"name":"x","rev":1}`)
-	if err == nil || result.As(err) != nil || !strings.Contains(err.Error(), "/rev") {
+	if err == nil || resultAs(err) != nil || !strings.Contains(err.Error(), "/rev") {
 		t.Errorf("got %v, want a plain error naming /rev", err)
 	}
 	if f, err := decode[form](t, `{"name":"x"}`); err != nil || f.Name != "x" {

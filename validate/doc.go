@@ -44,9 +44,8 @@
 // # Validators, rules and messages
 //
 // Struct and Var use a default Validator that nobody can change. For custom
-// rules, aliases or messages, build one with New, register on it before its
-// first use (registering afterwards returns an error), and pass it to
-// DecodeJSON in DecodeOptions.Validator.
+// rules, aliases or messages, build one with New and pass it to DecodeJSON
+// in DecodeOptions.Validator.
 //
 // # What is a bug and what is bad input
 //

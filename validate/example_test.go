@@ -3,6 +3,7 @@ package validate_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -96,10 +97,11 @@ func ExampleDecodeJSON_badBodies() {
 		r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader(tc.body))
 		r.Header.Set("Content-Type", tc.contentType)
 		_, err := validate.DecodeJSON[createOrder](nil, r, nil)
-		e := result.As(err)
-		fmt.Println(e.HTTPStatus(), e.Code, e.Message)
-		for _, v := range e.Violations {
-			fmt.Printf("  %q %s: %s\n", v.Pointer, v.Rule, v.Message)
+		if e, ok := errors.AsType[*result.Error](err); ok {
+			fmt.Println(e.HTTPStatus(), e.Code, e.Message)
+			for _, v := range e.Violations {
+				fmt.Printf("  %q %s: %s\n", v.Pointer, v.Rule, v.Message)
+			}
 		}
 	}
 	// Output:
@@ -132,8 +134,10 @@ func ExampleDecodeJSON_options() {
 	r := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader(`{"status": "draft", "coupon": "SPRING"}`))
 	r.Header.Set("Content-Type", "application/merge-patch+json")
 	_, err := validate.DecodeJSON[createOrder](nil, r, opts)
-	for _, v := range result.As(err).Violations {
-		fmt.Println(v.Pointer, v.Message)
+	if e, ok := errors.AsType[*result.Error](err); ok {
+		for _, v := range e.Violations {
+			fmt.Println(v.Pointer, v.Message)
+		}
 	}
 	// Output:
 	// /customer cannot be blank
@@ -159,8 +163,10 @@ func ExampleStruct() {
 		Tags:     []string{"ok", "not ok"},
 		Settings: map[string]string{"theme/dark": "certainly"},
 	})
-	for _, v := range result.As(err).Violations {
-		fmt.Printf("%s %s: %s\n", v.Pointer, v.Rule, v.Message)
+	if e, ok := errors.AsType[*result.Error](err); ok {
+		for _, v := range e.Violations {
+			fmt.Printf("%s %s: %s\n", v.Pointer, v.Rule, v.Message)
+		}
 	}
 	// Output:
 	// /email email: must be a valid email address
@@ -174,8 +180,10 @@ func ExampleStruct() {
 func ExampleVar() {
 	fmt.Println(validate.Var("ada@example.com", "required,email"))
 	err := validate.Var([]string{"go", ""}, "max=5,dive,required")
-	for _, v := range result.As(err).Violations {
-		fmt.Printf("%q %s: %s\n", v.Pointer, v.Rule, v.Message)
+	if e, ok := errors.AsType[*result.Error](err); ok {
+		for _, v := range e.Violations {
+			fmt.Printf("%q %s: %s\n", v.Pointer, v.Rule, v.Message)
+		}
 	}
 	// Output:
 	// <nil>
@@ -191,8 +199,11 @@ func ExampleNew() {
 			return validate.DefaultMessage(f)
 		},
 	}})
-	fmt.Println(result.As(v.Var("ab", "min=3")).Violations[0].Message)
-	fmt.Println(result.As(v.Var(2, "min=3")).Violations[0].Message)
+	for _, value := range []any{"ab", 2} {
+		if e, ok := errors.AsType[*result.Error](v.Var(value, "min=3")); ok {
+			fmt.Println(e.Violations[0].Message)
+		}
+	}
 	// Output:
 	// is too short: use 3 characters or more
 	// must be at least 3
@@ -211,7 +222,9 @@ func ExampleValidator_RegisterRule() {
 	type line struct {
 		SKU string `json:"sku" validate:"required,sku"`
 	}
-	fmt.Println(result.As(v.Struct(line{SKU: "AB1234"})).Violations[0].Message)
+	if e, ok := errors.AsType[*result.Error](v.Struct(line{SKU: "AB1234"})); ok {
+		fmt.Println(e.Violations[0].Message)
+	}
 
 	// Once the Validator is in use, its rules are fixed.
 	fmt.Println(v.RegisterRule("late", isSKU, nil))
@@ -229,8 +242,10 @@ func ExampleValidator_RegisterAlias() {
 	type post struct {
 		Status string `json:"status" validate:"required,status"`
 	}
-	viol := result.As(v.Struct(post{Status: "deleted"})).Violations[0]
-	fmt.Println(viol.Pointer, viol.Rule, viol.Message)
+	if e, ok := errors.AsType[*result.Error](v.Struct(post{Status: "deleted"})); ok {
+		viol := e.Violations[0]
+		fmt.Println(viol.Pointer, viol.Rule, viol.Message)
+	}
 	// Output:
 	// /status status must be one of: draft published archived
 }
@@ -247,8 +262,10 @@ func ExampleValidator_Struct() {
 		Confirm  string `json:"password_confirmation" validate:"eqfield=Password"`
 	}
 	err := v.Struct(&user{base: base{ID: "42"}, Email: "ada@example.com", Password: "correct horse", Confirm: "correct house"})
-	for _, viol := range result.As(err).Violations {
-		fmt.Printf("%s %s=%s: %s\n", viol.Pointer, viol.Rule, viol.Param, viol.Message)
+	if e, ok := errors.AsType[*result.Error](err); ok {
+		for _, viol := range e.Violations {
+			fmt.Printf("%s %s=%s: %s\n", viol.Pointer, viol.Rule, viol.Param, viol.Message)
+		}
 	}
 	// Output:
 	// /id uuid=: must be a valid UUID
@@ -258,8 +275,10 @@ func ExampleValidator_Struct() {
 func ExampleValidator_Var() {
 	v := validate.New(nil)
 	err := v.Var(map[string]int{"apples": 3, "pears": -1}, "dive,gte=0")
-	viol := result.As(err).Violations[0]
-	fmt.Println(viol.Pointer, viol.Message)
+	if e, ok := errors.AsType[*result.Error](err); ok {
+		viol := e.Violations[0]
+		fmt.Println(viol.Pointer, viol.Message)
+	}
 	// Output:
 	// /pears must be at least 0
 }
@@ -268,7 +287,9 @@ func ExampleMessage() {
 	v := validate.New(&validate.Options{Messages: map[string]validate.MessageFunc{
 		"e164": validate.Message("must be a phone number such as +14155552671"),
 	}})
-	fmt.Println(result.As(v.Var("0207 123 4567", "e164")).Violations[0].Message)
+	if e, ok := errors.AsType[*result.Error](v.Var("0207 123 4567", "e164")); ok {
+		fmt.Println(e.Violations[0].Message)
+	}
 	// Output:
 	// must be a phone number such as +14155552671
 }

@@ -130,7 +130,7 @@ func checkOutcome(t *testing.T, body []byte, err error) {
 	if err == nil {
 		return
 	}
-	e := result.As(err)
+	e := resultAs(err)
 	if e == nil {
 		t.Fatalf("body %q: plain error %v", body, err)
 	}

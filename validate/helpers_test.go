@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -8,7 +9,11 @@ import (
 	"github.com/hardenkit/harden/result"
 )
 
-func resultAs(err error) *result.Error { return result.As(err) }
+// resultAs returns the *result.Error in err's chain, or nil.
+func resultAs(err error) *result.Error {
+	e, _ := errors.AsType[*result.Error](err)
+	return e
+}
 
 // jsonRequest returns a POST request with body and an application/json
 // Content-Type.

@@ -1,10 +1,12 @@
 package validate
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Failure is one rule a value failed, as a MessageFunc sees it.
@@ -89,13 +91,17 @@ func (v *Validator) message(f Failure, actual string) string {
 // depends on the value or names other fields, else taken from the table of
 // messages.
 func builtinMessage(f Failure) (string, bool) {
+	if c, ok := crossFields[strings.Replace(f.Rule, "csfield", "field", 1)]; ok {
+		msg := c[0]
+		if isTime(f.Type) {
+			msg = c[1]
+		}
+		return fmt.Sprintf(msg, cmp.Or(f.Param, "the other field")), true
+	}
 	_, isComparison := comparisons[f.Rule]
-	_, isCrossField := crossFields[strings.Replace(f.Rule, "csfield", "field", 1)]
 	switch {
 	case isComparison:
 		return compare(f), true
-	case isCrossField:
-		return crossField(f), true
 	case strings.HasPrefix(f.Rule, "required_") || strings.HasPrefix(f.Rule, "excluded_") || f.Rule == "skip_unless":
 		return conditional(f), true
 	case f.Rule == "unique" && f.Param != "":
@@ -145,7 +151,7 @@ func count(n, unit string) string {
 	return n + " " + unit + "s"
 }
 
-func isTime(t reflect.Type) bool { return t != nil && t.ConvertibleTo(timeType) }
+func isTime(t reflect.Type) bool { return t != nil && t.ConvertibleTo(reflect.TypeFor[time.Time]()) }
 
 // crossFields word a comparison with another field, for a value and for a
 // time; the "cs" rules, which may name a field of another struct, read alike.
@@ -159,18 +165,6 @@ var crossFields = map[string][2]string{
 
 	"fieldcontains": {"must contain the value of %s", "must contain the value of %s"},
 	"fieldexcludes": {"must not contain the value of %s", "must not contain the value of %s"},
-}
-
-func crossField(f Failure) string {
-	c := crossFields[strings.Replace(f.Rule, "csfield", "field", 1)]
-	msg, other := c[0], f.Param
-	if isTime(f.Type) {
-		msg = c[1]
-	}
-	if other == "" {
-		other = "the other field"
-	}
-	return fmt.Sprintf(msg, other)
 }
 
 // conditional words required_if, required_with and their kin, whose

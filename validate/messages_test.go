@@ -13,7 +13,7 @@ import (
 // only returns the single violation in err.
 func only(t *testing.T, err error) result.Violation {
 	t.Helper()
-	e := result.As(err)
+	e := resultAs(err)
 	if e == nil {
 		t.Fatalf("got %v (%T), want a *result.Error", err, err)
 	}
@@ -178,7 +178,7 @@ func TestConditionalMessages(t *testing.T) {
 		Kind: "note", Email: "a@b.c", Phone: "+1",
 		E: "x", F: "y", G: 1, H: 2, Start: now, End: now,
 	}
-	e := result.As(Struct(f))
+	e := resultAs(Struct(f))
 	if e == nil {
 		t.Fatal("want a validation error")
 	}
@@ -210,7 +210,7 @@ func TestConditionalMessages(t *testing.T) {
 	f = requiredForm{Kind: "task", H: -1, Nested: &struct{}{}}
 	f.Address.City = "x"
 	got = map[string]string{}
-	for _, v := range result.As(Struct(f)).Violations {
+	for _, v := range resultAs(Struct(f)).Violations {
 		got[v.Pointer] = v.Message
 	}
 	if got["/c"] != "is required when email and phone are all missing" {
@@ -310,7 +310,7 @@ func TestCustomRuleAndAlias(t *testing.T) {
 		Status string `json:"status" validate:"status"`
 		Slug   string `json:"slug" validate:"slug"`
 	}
-	e := result.As(v.Struct(form{N: 3, M: 3, Status: "gone", Slug: "Nope"}))
+	e := resultAs(v.Struct(form{N: 3, M: 3, Status: "gone", Slug: "Nope"}))
 	if e == nil || len(e.Violations) != 4 {
 		t.Fatalf("got %v, want 4 violations", e)
 	}
@@ -327,7 +327,7 @@ func TestCustomRuleAndAlias(t *testing.T) {
 	}
 	// The package-level Struct does not know the custom rule: a bug, not bad input.
 	err := Struct(form{})
-	if err == nil || result.As(err) != nil || !strings.Contains(err.Error(), "validate: Struct") {
+	if err == nil || resultAs(err) != nil || !strings.Contains(err.Error(), "validate: Struct") {
 		t.Errorf("Struct with an unknown rule = %v, want a plain validate: error", err)
 	}
 }
@@ -349,13 +349,13 @@ func TestRulesReusingBuiltinNames(t *testing.T) {
 		{"three", "number", "must be one of: one two"},
 	}
 	for _, tt := range tests {
-		e := result.As(v.Var(tt.value, tt.tag))
+		e := resultAs(v.Var(tt.value, tt.tag))
 		if e == nil || len(e.Violations) != 1 || e.Violations[0].Message != tt.want {
 			t.Errorf("Var(%q, %q) = %v, want the message %q", tt.value, tt.tag, e, tt.want)
 		}
 	}
 	// validator's own aliases keep their built-in messages.
-	if e := result.As(v.Var("blue", "iscolor")); e == nil || e.Violations[0].Message != "must be a color" {
+	if e := resultAs(v.Var("blue", "iscolor")); e == nil || e.Violations[0].Message != "must be a color" {
 		t.Errorf("Var(blue, iscolor) = %v, want must be a color", e)
 	}
 }

@@ -1,174 +1,146 @@
 package validate
 
 import (
-	"encoding"
+	"cmp"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json"
 )
+
+// readField reads sf with json/v2's rules. Its name is the tag's up to the
+// first comma (or quote or backslash, which json/v2 reserves), else the Go
+// name; it is inlined, its members the parent's, when it is embedded
+// without a name or has the embed option; it is hidden from the document
+// by json:"-", or when unexported unless an inlined embedded struct. A tag
+// json/v2 refuses makes decoding fail as a bug, whatever it is named here.
+func readField(sf reflect.StructField) (name string, inline, hidden bool) {
+	tag := sf.Tag.Get("json")
+	n := strings.IndexAny(tag, ",\\'\"`")
+	if n < 0 {
+		n = len(tag)
+	}
+	inline = tag[:n] == "" && (sf.Anonymous || strings.Contains(tag[n:]+",", ",embed,"))
+	hidden = tag == "-" || !sf.IsExported() && !(sf.Anonymous && inline)
+	return cmp.Or(tag[:n], sf.Name), inline, hidden
+}
 
 // location is where a validator failure sits in the JSON document.
 type location struct {
-	pointer string
+	pointer []byte
 	parent  reflect.Type // the struct holding the failed field, if any
 	hidden  bool         // the path crosses a field JSON never sees
 
 	// mapKey and mapVal are the entry the path ends at, when it ends at a
 	// map entry: validator names a failed key and a failed value alike.
 	mapKey, mapVal reflect.Value
+	keys           map[uintptr]map[string][]reflect.Value // see keysOf
 }
 
-// resolver turns validator's struct namespace, such as
-// "Order.Base.Items[0].Labels[a.b]", into a JSON Pointer such as
-// "/items/0/labels/a.b".
-//
-// It walks the namespace against the validated value rather than parsing it
-// alone: Go field names are identifiers, but a map key is printed as is and
-// may contain ".", "[" or "]", so the value's own keys decide where a key
-// ends. Walking the type also finds the JSON name of each field, drops the
-// segments of embedded structs whose fields JSON promotes, and notices
-// fields JSON never sees.
-type resolver struct {
-	v   *Validator
-	buf []byte
-	loc location
-}
-
-func (r *resolver) resolve(top reflect.Value, ns string) (location, bool) {
-	r.buf = r.buf[:0]
-	r.loc = location{}
-	cur := deref(top)
-	if cur.Kind() == reflect.Struct {
-		// validator starts the namespace with the top struct's type name.
-		if name := cur.Type().Name(); name != "" {
-			rest, ok := strings.CutPrefix(ns, name)
-			if !ok || (rest != "" && rest[0] != '.') {
-				return location{}, false
-			}
-			ns = strings.TrimPrefix(rest, ".")
-		}
+// resolve follows validator's struct namespace, such as
+// "Order.Base.Items[0].Labels[a.b]", through top, and records the JSON
+// Pointer ("/items/0/labels/a.b") and what it crossed. It walks the value,
+// as a namespace alone is ambiguous: validator prints a map key with %v, so
+// a key may hold ".", "[" or "]" or differ from its JSON name, and a failed
+// key and its value share one namespace. A name it cannot follow leaves
+// the pointer at top.
+func (loc *location) resolve(top reflect.Value, ns string) {
+	loc.pointer, loc.parent, loc.hidden, loc.mapKey = loc.pointer[:0], nil, false, reflect.Value{}
+	if t := deref(top); t.Kind() == reflect.Struct {
+		ns = strings.TrimPrefix(ns, t.Type().Name()) // validator's first segment
 	}
-	if !r.walk(cur, ns, true) {
-		return location{}, false
+	if ns != "" && ns[0] != '.' && ns[0] != '[' {
+		ns = "." + ns // an anonymous struct has no name to start with
 	}
-	r.loc.pointer = string(r.buf)
-	return r.loc, true
+	loc.walk(top, ns)
 }
 
-// walk resolves rest against cur; first is set where a bare field name may
-// start without a leading ".".
-func (r *resolver) walk(cur reflect.Value, rest string, first bool) bool {
-	if rest == "" {
+// walk resolves ns from cur, and undoes what it recorded if ns does not
+// resolve there.
+func (loc *location) walk(cur reflect.Value, ns string) bool {
+	cur = deref(cur)
+	if ns == "" {
 		return true
 	}
-	cur = deref(cur)
-	switch {
-	case rest[0] == '[':
-		return r.index(cur, rest[1:])
-	case rest[0] == '.':
-		return r.field(cur, rest[1:])
-	case first:
-		return r.field(cur, rest)
-	}
-	return false
-}
-
-func (r *resolver) field(cur reflect.Value, rest string) bool {
-	if cur.Kind() != reflect.Struct {
-		return false
-	}
-	name := rest
-	if i := strings.IndexAny(rest, ".["); i >= 0 {
-		name = rest[:i]
-	}
-	f, ok := r.v.fieldsOf(cur.Type())[name]
-	if !ok {
-		return false
-	}
-	saved := r.loc
-	r.loc.parent = cur.Type()
-	r.loc.hidden = r.loc.hidden || f.hidden
-	if f.inline || f.hidden { // no segment of its own
-		if r.walk(cur.Field(f.index), rest[len(name):], false) {
+	saved := *loc
+	switch k := cur.Kind(); {
+	case ns[0] == '.' && k == reflect.Struct:
+		goName := ns[1:]
+		if i := strings.IndexAny(goName, ".["); i >= 0 {
+			goName = goName[:i]
+		}
+		sf, ok := cur.Type().FieldByName(goName)
+		if !ok || len(sf.Index) != 1 {
+			break
+		}
+		name, inline, hidden := readField(sf)
+		loc.parent, loc.hidden = cur.Type(), loc.hidden || hidden
+		if !inline && !hidden {
+			loc.pointer = appendPointerToken(loc.pointer, name)
+		}
+		if loc.walk(cur.Field(sf.Index[0]), ns[1+len(goName):]) {
 			return true
 		}
-	} else if r.step(f.name, cur.Field(f.index), rest[len(name):]) {
-		return true
-	}
-	r.loc = saved
-	return false
-}
-
-// step appends token to the pointer and walks rest from val, undoing the
-// token if rest does not resolve there.
-func (r *resolver) step(token string, val reflect.Value, rest string) bool {
-	mark := len(r.buf)
-	r.buf = appendPointerToken(r.buf, token)
-	if r.walk(val, rest, false) {
-		return true
-	}
-	r.buf = r.buf[:mark]
-	return false
-}
-
-func (r *resolver) index(cur reflect.Value, rest string) bool {
-	switch cur.Kind() {
-	case reflect.Slice, reflect.Array:
-		end := strings.IndexByte(rest, ']')
-		if end < 0 {
-			return false
+	case ns[0] == '[' && (k == reflect.Slice || k == reflect.Array):
+		index, rest, _ := strings.Cut(ns[1:], "]")
+		i, err := strconv.Atoi(index)
+		if err != nil || i < 0 || i >= cur.Len() {
+			break
 		}
-		i, err := strconv.Atoi(rest[:end])
-		return err == nil && i >= 0 && i < cur.Len() && r.step(strconv.Itoa(i), cur.Index(i), rest[end+1:])
-	case reflect.Map:
-		return r.mapKey(cur, rest)
-	}
-	return false
-}
-
-// mapKey resolves "key]..." in the map m. validator prints a key with
-// fmt's %v, so a key is any prefix of rest that prints that way and is
-// followed by "]".
-func (r *resolver) mapKey(m reflect.Value, rest string) bool {
-	if kt := m.Type().Key(); plainKey(kt) {
-		// %v prints such a key as itself: look each candidate up rather
-		// than scan a large map once per failure.
-		for end := 0; ; end++ {
-			next := strings.IndexByte(rest[end:], ']')
-			if next < 0 {
-				return false
+		loc.pointer = strconv.AppendInt(append(loc.pointer, '/'), int64(i), 10)
+		if loc.walk(cur.Index(i), rest) {
+			return true
+		}
+	case ns[0] == '[' && k == reflect.Map:
+		// The key ends at one of the "]" that follow: try each.
+		for end := 1; end < len(ns); end++ {
+			if ns[end] != ']' {
+				continue
 			}
-			end += next
-			if k, ok := parseKey(kt, rest[:end]); ok {
-				if val := m.MapIndex(k); val.IsValid() && r.tryKey(k, val, rest[end+1:]) {
+			for _, key := range loc.keysOf(cur, ns[1:end]) {
+				val := cur.MapIndex(key)
+				loc.pointer = appendPointerToken(saved.pointer, jsonKey(key))
+				if loc.walk(val, ns[end+1:]) {
+					if end == len(ns)-1 {
+						loc.mapKey, loc.mapVal = key, val
+					}
 					return true
 				}
 			}
 		}
 	}
-	for iter := m.MapRange(); iter.Next(); {
-		k := fmt.Sprintf("%v", iter.Key())
-		if len(rest) > len(k) && rest[len(k)] == ']' && strings.HasPrefix(rest, k) && r.tryKey(iter.Key(), iter.Value(), rest[len(k)+1:]) {
-			return true
-		}
-	}
+	*loc = saved
 	return false
 }
 
-func (r *resolver) tryKey(k, val reflect.Value, rest string) bool {
-	if !r.step(jsonKey(k), val, rest) {
-		return false
+// keysOf returns the keys of the map m that validator prints (%v) as s. A
+// string is itself; other keys are indexed once per map. Either way a
+// failure costs little in a client's large map (BenchmarkMapFailures).
+func (loc *location) keysOf(m reflect.Value, s string) []reflect.Value {
+	if m.Type().Key() == reflect.TypeFor[string]() {
+		if key := reflect.ValueOf(s); m.MapIndex(key).IsValid() {
+			return []reflect.Value{key}
+		}
+		return nil
 	}
-	if rest == "" {
-		r.loc.mapKey, r.loc.mapVal = k, val
+	idx, ok := loc.keys[m.Pointer()]
+	if !ok {
+		idx = make(map[string][]reflect.Value, m.Len())
+		for it := m.MapRange(); it.Next(); {
+			s := fmt.Sprintf("%v", it.Key())
+			idx[s] = append(idx[s], it.Key())
+		}
+		loc.keys[m.Pointer()] = idx
 	}
-	return true
+	return idx[s]
 }
 
 // isKeyFailure reports whether a failure on a value of type typ holding
 // value, at the map entry loc ends at, is about the entry's key.
-func (loc location) isKeyFailure(typ reflect.Type, value any) bool {
+func (loc *location) isKeyFailure(typ reflect.Type, value any) bool {
 	if !loc.mapKey.IsValid() || typ == nil || typ != loc.mapKey.Type() {
 		return false
 	}
@@ -181,53 +153,18 @@ func (loc location) isKeyFailure(typ reflect.Type, value any) bool {
 		!(val.CanInterface() && reflect.DeepEqual(value, val.Interface()))
 }
 
-var (
-	stringerType = reflect.TypeFor[fmt.Stringer]()
-	errorType    = reflect.TypeFor[error]()
-	formatterT   = reflect.TypeFor[fmt.Formatter]()
-)
-
-// plainKey reports whether %v prints a key of type t as is: a string or
-// an integer without methods of its own for printing.
-func plainKey(t reflect.Type) bool {
-	k := t.Kind()
-	return (k == reflect.String || k >= reflect.Int && k <= reflect.Uint64) &&
-		!t.Implements(stringerType) && !t.Implements(errorType) && !t.Implements(formatterT)
-}
-
-// parseKey returns the key of the plain key type t that %v prints as s.
-func parseKey(t reflect.Type, s string) (reflect.Value, bool) {
-	var v any = s
-	var err error
-	if k := t.Kind(); k >= reflect.Int && k <= reflect.Int64 {
-		v, err = strconv.ParseInt(s, 10, t.Bits())
-	} else if k >= reflect.Uint && k <= reflect.Uint64 {
-		v, err = strconv.ParseUint(s, 10, t.Bits())
-	}
-	return reflect.ValueOf(v).Convert(t), err == nil
-}
-
 // jsonKey returns the member name json/v2 writes for the map key k.
 func jsonKey(k reflect.Value) string {
-	if k.Kind() == reflect.String {
-		return k.String()
-	}
 	if k.CanInterface() {
-		if tm, ok := k.Interface().(encoding.TextMarshaler); ok {
-			if k.Kind() != reflect.Pointer || !k.IsNil() {
-				if b, err := tm.MarshalText(); err == nil {
-					return string(b)
-				}
+		if b, err := json.Marshal(k.Interface()); err == nil {
+			var s string
+			if json.Unmarshal(b, &s) != nil {
+				return string(b) // a number, which a name holds as is
 			}
+			return s
 		}
 	}
-	switch k.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(k.Int(), 10)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return strconv.FormatUint(k.Uint(), 10)
-	}
-	return fmt.Sprintf("%v", k)
+	return fmt.Sprint(k)
 }
 
 // deref follows pointers and interfaces down to a concrete value.
@@ -238,18 +175,13 @@ func deref(v reflect.Value) reflect.Value {
 	return v
 }
 
-// namespacePointer is the fallback for a namespace the resolver cannot
-// follow: validator's JSON namespace, split at its separators.
-func namespacePointer(top reflect.Value, ns string) string {
-	if t := deref(top); t.Kind() == reflect.Struct && t.Type().Name() != "" {
-		ns = strings.TrimPrefix(strings.TrimPrefix(ns, t.Type().Name()), ".")
-	}
-	var b []byte
-	for _, seg := range strings.FieldsFunc(ns, func(r rune) bool { return r == '.' || r == '[' || r == ']' }) {
-		b = appendPointerToken(b, seg)
-	}
-	return string(b)
+// appendPointerToken appends "/" and s escaped as an RFC 6901 reference
+// token: "~" becomes "~0" and "/" becomes "~1".
+func appendPointerToken(b []byte, s string) []byte {
+	return append(append(b, '/'), tokenEscaper.Replace(s)...)
 }
+
+var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // fieldRules lists the rules whose parameter names other fields, by Go
 // name where a client must see JSON names: with the stride of the names
@@ -267,14 +199,11 @@ var fieldRules = map[string]int{
 // fieldParam rewrites the Go field names in a cross-field rule's parameter
 // as JSON names ("Password" becomes "password", "Address.City" becomes
 // "address.city"). A name it cannot find is dropped rather than leaked.
-func (v *Validator) fieldParam(tag, param string, parent, fieldType reflect.Type, top reflect.Value) string {
+func fieldParam(tag, param string, parent, fieldType reflect.Type, top reflect.Value) string {
 	var roots []reflect.Type // the structs whose fields the names may be
 	switch {
 	case tag == "unique" && fieldType != nil:
 		// unique=Name names a field of the slice's or map's elements.
-		for fieldType.Kind() == reflect.Pointer {
-			fieldType = fieldType.Elem()
-		}
 		if k := fieldType.Kind(); k == reflect.Slice || k == reflect.Array || k == reflect.Map {
 			roots = append(roots, fieldType.Elem())
 		}
@@ -291,7 +220,7 @@ func (v *Validator) fieldParam(tag, param string, parent, fieldType reflect.Type
 	var out []string
 	for i := 0; i+stride <= len(words); i += stride {
 		for _, root := range roots {
-			if name, ok := v.jsonPath(root, words[i]); ok {
+			if name, ok := jsonPath(root, words[i]); ok {
 				out = append(out, name)
 				if stride == 2 {
 					val := words[i+1]
@@ -309,7 +238,7 @@ func (v *Validator) fieldParam(tag, param string, parent, fieldType reflect.Type
 
 // jsonPath translates a dotted path of Go field names, starting at the
 // struct type t, into the dotted path of their JSON names.
-func (v *Validator) jsonPath(t reflect.Type, path string) (string, bool) {
+func jsonPath(t reflect.Type, path string) (string, bool) {
 	var out []string
 	for seg := range strings.SplitSeq(path, ".") {
 		for t.Kind() == reflect.Pointer {
@@ -318,14 +247,15 @@ func (v *Validator) jsonPath(t reflect.Type, path string) (string, bool) {
 		if t.Kind() != reflect.Struct {
 			return "", false
 		}
-		f, ok := v.fieldsOf(t)[seg]
-		if !ok || f.hidden {
+		sf, ok := t.FieldByName(seg)
+		name, inline, hidden := readField(sf)
+		if !ok || len(sf.Index) != 1 || hidden {
 			return "", false
 		}
-		if !f.inline {
-			out = append(out, f.name)
+		if !inline {
+			out = append(out, name)
 		}
-		t = t.Field(f.index).Type
+		t = sf.Type
 	}
 	return strings.Join(out, "."), len(out) > 0
 }
@@ -333,25 +263,11 @@ func (v *Validator) jsonPath(t reflect.Type, path string) (string, bool) {
 // splitParams splits a rule parameter into words as validator does: at
 // spaces, except inside single quotes ('in progress').
 func splitParams(param string) []string {
-	var out []string
-	for param != "" {
-		param = strings.TrimLeft(param, " ")
-		if param == "" {
-			break
-		}
-		if param[0] == '\'' {
-			if end := strings.IndexByte(param[1:], '\''); end >= 0 {
-				out = append(out, param[1:end+1])
-				param = param[end+2:]
-				continue
-			}
-		}
-		end := strings.IndexByte(param, ' ')
-		if end < 0 {
-			end = len(param)
-		}
-		out = append(out, param[:end])
-		param = param[end:]
+	words := paramWords.FindAllString(param, -1)
+	for i, w := range words {
+		words[i] = strings.ReplaceAll(w, "'", "")
 	}
-	return out
+	return words
 }
+
+var paramWords = regexp.MustCompile(`'[^']*'|\S+`)

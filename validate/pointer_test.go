@@ -68,7 +68,7 @@ func validDoc() *ptrDoc {
 // pointers returns the pointer and rule of every violation in err.
 func pointers(t *testing.T, err error) []string {
 	t.Helper()
-	e := result.As(err)
+	e := resultAs(err)
 	if e == nil {
 		t.Fatalf("got %v (%T), want a *result.Error", err, err)
 	}
@@ -116,6 +116,9 @@ func TestStructPointers(t *testing.T) {
 		{"map in map element", func(d *ptrDoc) {
 			d.ByName = map[string]ptrLine{"k": {Name: "x", Attrs: map[string]string{"color": ""}}}
 		}, []string{"/by_name/k/attrs/color required"}},
+		{"one key in two maps", func(d *ptrDoc) {
+			d.Lines = []ptrLine{{Name: "a", Attrs: map[string]string{"color": ""}}, {Name: "b", Attrs: map[string]string{"color": ""}}}
+		}, []string{"/lines/0/attrs/color required", "/lines/1/attrs/color required"}},
 		{"map with int keys and pointer values", func(d *ptrDoc) {
 			d.ByID = map[int]*ptrLine{-7: {}}
 		}, []string{"/by_id/-7/name required"}},
@@ -227,7 +230,7 @@ func TestCrossFieldParamsUseJSONNames(t *testing.T) {
 		Items:   []ptrLine{{Name: "x"}, {Name: "x"}},
 		Unknown: "",
 	}
-	e := result.As(Struct(f))
+	e := resultAs(Struct(f))
 	if e == nil {
 		t.Fatal("want a validation error")
 	}
@@ -258,12 +261,11 @@ func TestCrossFieldParamsUseJSONNames(t *testing.T) {
 
 func TestFieldParamDropsUnknownNames(t *testing.T) {
 	t.Parallel()
-	v := New(nil)
 	parent := reflect.TypeFor[crossFieldForm]()
-	if got := v.fieldParam("eqfield", "Nope", parent, nil, reflect.Value{}); got != "" {
+	if got := fieldParam("eqfield", "Nope", parent, nil, reflect.Value{}); got != "" {
 		t.Errorf("unknown field leaked as %q", got)
 	}
-	if got := v.fieldParam("required_if", "Status 'in review' Nope x", parent, nil, reflect.Value{}); got != "status 'in review'" {
+	if got := fieldParam("required_if", "Status 'in review' Nope x", parent, nil, reflect.Value{}); got != "status 'in review'" {
 		t.Errorf("required_if param = %q", got)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/hardenkit/harden/result"
@@ -22,8 +21,7 @@ const MaxViolations = 100
 // the built-in English messages.
 type Options struct {
 	// Messages replaces the message of a rule, by tag ("min", "email", or a
-	// custom rule or alias). A message overrides the built-in one for every
-	// field the rule fails on. It applies to validation rules; the problems
+	// custom rule or alias), for every field the rule fails on. The problems
 	// DecodeJSON finds while decoding keep their own messages.
 	Messages map[string]MessageFunc
 }
@@ -32,14 +30,11 @@ type Options struct {
 // go-playground/validator/v10 rules, and reports every failure as one
 // *result.Error with code VALIDATION.
 //
-// Each Validator owns one cached validator: it parses the tags of a type
-// once. Build a Validator with New, register custom rules and aliases with
-// RegisterRule and RegisterAlias, then use it. The first call to Struct,
-// Var or DecodeJSON freezes it: registering afterwards returns an error
-// instead of racing with validations in flight.
-//
-// A Validator is safe for concurrent use once built. The zero Validator is
-// not usable: its methods return an error. Use New.
+// Build one with New and register custom rules and aliases before its
+// first use (Struct, Var or DecodeJSON), which freezes it: registering
+// afterwards returns an error instead of racing with validations in
+// flight. It is then safe for concurrent use, and parses the tags of a
+// type once. The zero Validator is not usable: its methods return an error.
 type Validator struct {
 	v        *validator.Validate
 	messages map[string]MessageFunc
@@ -50,8 +45,6 @@ type Validator struct {
 
 	mu     sync.Mutex  // serialises registration against freezing
 	frozen atomic.Bool // set by the first use; registration then fails
-
-	types sync.Map // reflect.Type -> map[string]field: fields by Go name
 }
 
 // New returns a Validator with the built-in rules of validator/v10, JSON
@@ -62,10 +55,7 @@ func New(opts *Options) *Validator {
 		opts = &Options{}
 	}
 	v := &Validator{
-		v: validator.New(
-			validator.WithRequiredStructEnabled(),
-			validator.WithTagNameFuncBlankOmit(),
-		),
+		v:        validator.New(validator.WithRequiredStructEnabled()),
 		messages: make(map[string]MessageFunc, len(opts.Messages)),
 		aliases:  make(map[string]bool),
 	}
@@ -74,16 +64,6 @@ func New(opts *Options) *Validator {
 			v.messages[tag] = fn
 		}
 	}
-	// validator's own Field/Namespace then speak JSON too; pointers are
-	// computed separately (see pointer.go), since a namespace cannot tell
-	// a dot in a map key from a separator.
-	v.v.RegisterTagNameFunc(func(sf reflect.StructField) string {
-		f := readField(sf, 0)
-		if f.hidden || f.inline {
-			return ""
-		}
-		return f.name
-	})
 	return v
 }
 
@@ -178,8 +158,6 @@ func (v *Validator) freeze() {
 	v.mu.Unlock()
 }
 
-var timeType = reflect.TypeFor[time.Time]()
-
 var errZeroValidator = errors.New("validate: the zero Validator is not usable; build one with New")
 
 // Struct validates s, a struct or a non-nil pointer to one, against its
@@ -247,31 +225,26 @@ func (v *Validator) Var(field any, tag string) (err error) {
 // fromValidator turns validator's error for the value top into a
 // *result.Error, or a plain error when it is not about the value.
 func (v *Validator) fromValidator(op string, top reflect.Value, err error) error {
-	var ves validator.ValidationErrors
-	if !errors.As(err, &ves) {
+	ves, ok := errors.AsType[validator.ValidationErrors](err)
+	if !ok {
 		return fmt.Errorf("validate: %s: %w", op, err)
 	}
 	var viols []result.Violation
-	r := resolver{v: v}
+	loc := location{keys: make(map[uintptr]map[string][]reflect.Value)}
 	for _, fe := range ves {
 		if len(viols) == MaxViolations {
 			break
 		}
-		loc, ok := r.resolve(top, fe.StructNamespace())
-		if !ok {
-			// Only a name validator made up (a struct-level rule reporting
-			// an invented field) does not resolve: use its JSON namespace.
-			loc = location{pointer: namespacePointer(top, fe.Namespace())}
-		}
+		loc.resolve(top, fe.StructNamespace())
 		if loc.hidden {
 			continue
 		}
-		f := Failure{Pointer: loc.pointer, Rule: fe.Tag(), Param: fe.Param(), Kind: fe.Kind(), Type: fe.Type(),
+		f := Failure{Pointer: string(loc.pointer), Rule: fe.Tag(), Param: fe.Param(), Kind: fe.Kind(), Type: fe.Type(),
 			Value: fe.Value(), Key: loc.isKeyFailure(fe.Type(), fe.Value())}
 		if strings.Contains(f.Rule, "|") {
 			f.Param = ""
 		} else if fieldRules[fe.ActualTag()] > 0 {
-			f.Param = v.fieldParam(fe.ActualTag(), f.Param, loc.parent, fe.Type(), top)
+			f.Param = fieldParam(fe.ActualTag(), f.Param, loc.parent, fe.Type(), top)
 		}
 		viols = append(viols, result.Violation{Pointer: f.Pointer, Rule: f.Rule, Param: f.Param, Message: v.message(f, fe.ActualTag())})
 	}

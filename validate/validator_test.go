@@ -63,7 +63,7 @@ func TestRegisterAfterUseFails(t *testing.T) {
 				t.Errorf("RegisterAlias after %s succeeded", name)
 			}
 			// The rule did not sneak in.
-			if err := v.Var(1, "late"); err == nil || result.As(err) != nil {
+			if err := v.Var(1, "late"); err == nil || resultAs(err) != nil {
 				t.Errorf("Var with the refused rule = %v, want a plain error", err)
 			}
 		})
@@ -115,7 +115,7 @@ func TestConcurrentUse(t *testing.T) {
 	for i := range 16 {
 		wg.Go(func() {
 			f := form{Items: make([]item, i%4+1)}
-			e := result.As(Struct(f))
+			e := resultAs(Struct(f))
 			if e == nil || len(e.Violations) != i%4+1 {
 				t.Errorf("goroutine %d: %v", i, e)
 			}
@@ -138,7 +138,7 @@ func TestStructRejectsNonStructs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := Struct(tt.arg)
-		if err == nil || result.As(err) != nil || !strings.Contains(err.Error(), tt.want) {
+		if err == nil || resultAs(err) != nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Struct(%#v) = %v, want a plain error containing %q", tt.arg, err, tt.want)
 		}
 		if result.CodeOf(err) != result.CodeInternal {
@@ -160,7 +160,7 @@ func TestBadTagsAreErrorsNotPanics(t *testing.T) {
 		"dive on int":    Struct(badDive{}),
 		"Var":            Var(1, "no_such_rule"),
 	} {
-		if err == nil || result.As(err) != nil || !strings.HasPrefix(err.Error(), "validate: ") {
+		if err == nil || resultAs(err) != nil || !strings.HasPrefix(err.Error(), "validate: ") {
 			t.Errorf("%s: %v, want a plain validate: error", name, err)
 		}
 	}
@@ -171,7 +171,7 @@ func TestMaxViolations(t *testing.T) {
 	type form struct {
 		Items []string `json:"items" validate:"dive,required"`
 	}
-	e := result.As(Struct(form{Items: make([]string, 3*MaxViolations)}))
+	e := resultAs(Struct(form{Items: make([]string, 3*MaxViolations)}))
 	if e == nil || len(e.Violations) != MaxViolations {
 		t.Fatalf("got %v, want %d violations", e, MaxViolations)
 	}
@@ -189,7 +189,7 @@ func TestStructErrorMatchesSentinel(t *testing.T) {
 	if !errors.Is(err, result.ErrValidation) {
 		t.Errorf("errors.Is(%v, ErrValidation) = false", err)
 	}
-	if e := result.As(err); e.Message != "the request has 1 invalid field" {
+	if e := resultAs(err); e.Message != "the request has 1 invalid field" {
 		t.Errorf("message = %q", e.Message)
 	}
 }

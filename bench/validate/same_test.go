@@ -1,6 +1,7 @@
 package validatebench
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -27,8 +28,8 @@ func TestSameResult(t *testing.T) {
 	}
 	r, _ = request(invalidBody)
 	_, err = validate.DecodeJSON[order](httptest.NewRecorder(), r, nil)
-	e := result.As(err)
-	if e == nil || e.Code != result.CodeValidation {
+	e, ok := errors.AsType[*result.Error](err)
+	if !ok || e.Code != result.CodeValidation {
 		t.Fatalf("harden: %v, want a VALIDATION error", err)
 	}
 	var hardenRules []string
@@ -79,7 +80,7 @@ func TestSameStrictness(t *testing.T) {
 	} {
 		r, _ := request([]byte(body))
 		_, err := validate.DecodeJSON[order](httptest.NewRecorder(), r, nil)
-		if e := result.As(err); e == nil || len(e.Violations) != 1 || (e.Violations[0].Rule != "duplicate" && e.Violations[0].Rule != "unknown") {
+		if e, ok := errors.AsType[*result.Error](err); !ok || len(e.Violations) != 1 || (e.Violations[0].Rule != "duplicate" && e.Violations[0].Rule != "unknown") {
 			t.Errorf("harden %s: %v, want one duplicate or unknown violation", body, err)
 		}
 		r, _ = request([]byte(body))

@@ -18,8 +18,9 @@ import (
 	"github.com/hardenkit/harden/validate"
 )
 
-// newValidator returns a validator set up as harden's: required on nested
-// structs, and fields named by their JSON names in errors.
+// newValidator returns a validator set up as a hand-written handler needs
+// it: required on nested structs, as harden's, and fields named by their
+// JSON names in errors, which harden finds from the value instead.
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled(), validator.WithTagNameFuncBlankOmit())
 	v.RegisterTagNameFunc(func(sf reflect.StructField) string {
@@ -155,7 +156,7 @@ func countHarden(err error) int {
 	if err == nil {
 		return 0
 	}
-	if e := result.As(err); e != nil && e.Code == result.CodeValidation {
+	if e, ok := errors.AsType[*result.Error](err); ok && e.Code == result.CodeValidation {
 		return len(e.Violations)
 	}
 	return -1
