@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -122,7 +123,7 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, err := l.key(r)
 		if err != nil {
-			if result.As(err) == nil {
+			if _, ok := errors.AsType[*result.Error](err); !ok {
 				l.logFailure(r.Context(), err)
 				err = result.Internal(err)
 			}
