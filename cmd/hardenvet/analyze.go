@@ -27,11 +27,11 @@ func (f finding) String() string {
 	return fmt.Sprintf("%s:%d:%d: %s", f.File, f.Line, f.Column, f.Message)
 }
 
-// analyze loads the packages matching patterns and runs every analyzer on
-// them. A package that does not load or type-check is an error: its findings
-// would be incomplete.
-func analyze(patterns []string, tests bool) ([]finding, error) {
-	cfg := &packages.Config{Mode: packages.LoadSyntax | packages.NeedModule, Tests: tests}
+// analyze loads the packages matching patterns, without their tests (which
+// do not ship), and runs every analyzer on them. A package that does not
+// load or type-check is an error: its findings would be incomplete.
+func analyze(patterns []string) ([]finding, error) {
+	cfg := &packages.Config{Mode: packages.LoadSyntax | packages.NeedModule}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,6 @@ func analyze(patterns []string, tests bool) ([]finding, error) {
 		return nil, err
 	}
 	wd, _ := os.Getwd()
-	seen := make(map[finding]bool) // a file in a package and its test variant is analyzed twice
 	var out []finding
 	for _, act := range graph.Roots {
 		if act.Err != nil {
@@ -65,16 +64,12 @@ func analyze(patterns []string, tests bool) ([]finding, error) {
 			if rel, err := filepath.Rel(wd, file); err == nil && filepath.IsLocal(rel) {
 				file = rel
 			}
-			f := finding{
+			out = append(out, finding{
 				Analyzer: act.Analyzer.Name,
 				Group:    string(audit.GroupOf(act.Analyzer.Name)),
 				File:     filepath.ToSlash(file), Line: p.Line, Column: p.Column,
 				Message: d.Message,
-			}
-			if !seen[f] {
-				seen[f] = true
-				out = append(out, f)
-			}
+			})
 		}
 	}
 	slices.SortFunc(out, func(a, b finding) int {

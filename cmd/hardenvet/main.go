@@ -62,25 +62,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the findings as JSON")
 	asSARIF := fs.Bool("sarif", false, "print the findings as SARIF 2.1.0")
-	tests := fs.Bool("test", true, "analyze test files too")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: hardenvet [-json | -sarif] [-test=false] [packages]\n\n")
+		_, _ = fmt.Fprintf(stderr, "usage: hardenvet [-json | -sarif] [packages]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
 	if *asJSON && *asSARIF {
-		fmt.Fprintln(stderr, "hardenvet: -json and -sarif cannot be combined")
+		_, _ = fmt.Fprintln(stderr, "hardenvet: -json and -sarif cannot be combined")
 		return exitUsage
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	findings, err := analyze(patterns, *tests)
+	findings, err := analyze(patterns)
 	if err != nil {
-		fmt.Fprintf(stderr, "hardenvet: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "hardenvet: %v\n", err)
 		return exitError
 	}
 	switch {
@@ -89,10 +88,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case *asSARIF:
 		err = writeSARIF(stdout, findings)
 	default:
-		writeText(stdout, findings)
+		err = writeText(stdout, findings)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "hardenvet: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "hardenvet: %v\n", err)
 		return exitError
 	}
 	if len(findings) > 0 {

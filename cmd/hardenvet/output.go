@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/hardenkit/harden/cmd/hardenvet/audit"
 	"github.com/owenrumney/go-sarif/v3/pkg/report"
@@ -11,40 +12,41 @@ import (
 )
 
 // writeText prints the findings as go vet does, then the readiness summary.
-func writeText(w io.Writer, findings []finding) {
+func writeText(w io.Writer, findings []finding) error {
+	var b strings.Builder
 	for _, f := range findings {
-		fmt.Fprintln(w, f)
+		fmt.Fprintln(&b, f)
 	}
-	fmt.Fprintf(w, "\nReadiness: %d finding(s)\n", len(findings))
+	fmt.Fprintf(&b, "\nReadiness: %d finding(s)\n", len(findings))
 	for _, g := range audit.Groups {
 		counts := make(map[string]int)
-		var names []string
+		var names []string // in order of first finding
+		total := 0
 		for _, f := range findings {
 			if f.Group == string(g) {
 				if counts[f.Analyzer] == 0 {
 					names = append(names, f.Analyzer)
 				}
 				counts[f.Analyzer]++
+				total++
 			}
-		}
-		total := 0
-		for _, n := range counts {
-			total += n
 		}
 		mark := "ok"
 		if total > 0 {
 			mark = fmt.Sprintf("%d to fix", total)
 		}
-		fmt.Fprintf(w, "  %-52s %s", g, mark)
+		fmt.Fprintf(&b, "  %-52s %s", g, mark)
 		for i, name := range names {
 			sep := ": "
 			if i > 0 {
 				sep = ", "
 			}
-			fmt.Fprintf(w, "%s%s %d", sep, name, counts[name])
+			fmt.Fprintf(&b, "%s%s %d", sep, name, counts[name])
 		}
-		fmt.Fprintln(w)
+		b.WriteString("\n")
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func writeJSON(w io.Writer, findings []finding) error {

@@ -111,7 +111,9 @@ func (s *Store) Lock(ctx context.Context, h statefile.Holder) error {
 		ON CONFLICT (name) DO UPDATE SET pid = $2, host = $3, started = $4, backend_pid = pg_backend_pid()`,
 		s.name, h.PID, h.Host, h.Started)
 	if err != nil {
-		s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key)
+		// Best effort: the session's end releases the lock anyway, and the
+		// failed write is the error to report.
+		_, _ = s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.key)
 		return s.errorf("lock: record the holder", err)
 	}
 	s.held = true
@@ -140,7 +142,7 @@ func (s *Store) connect(ctx context.Context) (*pgx.Conn, error) {
 	}
 	if cfg.AfterConnect != nil {
 		if err := cfg.AfterConnect(ctx, conn); err != nil {
-			conn.Close(ctx)
+			_ = conn.Close(ctx) // the hook's error is the one to report
 			return nil, err
 		}
 	}
