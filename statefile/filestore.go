@@ -74,7 +74,7 @@ func (s *fileStore) Lock(_ context.Context, h Holder) error {
 		return err
 	}
 	if err := tryLock(f); err != nil {
-		f.Close()
+		_ = f.Close() // the lock's error is the one to report
 		if !errors.Is(err, errWouldBlock) {
 			return fmt.Errorf("%s: lock: %w", s.lockPath, err)
 		}
@@ -83,8 +83,8 @@ func (s *fileStore) Lock(_ context.Context, h Holder) error {
 		return le
 	}
 	if err := writeHolder(f, h); err != nil {
-		unlock(f)
-		f.Close()
+		_ = unlock(f) // closing the file releases the lock anyway
+		_ = f.Close()
 		return fmt.Errorf("%s: record the holder: %w", s.lockPath, err)
 	}
 	s.lock, s.holder = f, h
@@ -113,7 +113,7 @@ func writeHolder(f *os.File, h Holder) error {
 func readHolder(lockPath string) (h Holder, err error) {
 	for attempt := range 5 {
 		if attempt > 0 {
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(10 * time.Millisecond) //hardenvet:ignore retryloop a bounded 40 ms wait for a record being written, only for a message
 		}
 		data, rerr := os.ReadFile(lockPath)
 		if rerr != nil {
@@ -272,7 +272,7 @@ func (s *fileStore) Save(_ context.Context, snap *Snapshot) error {
 	if snap.Run != nil && snap.Run.Status == StatusRunning {
 		s.holder.RunID = snap.Run.RunID
 	}
-	writeHolder(s.lock, s.holder)
+	_ = writeHolder(s.lock, s.holder)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotDurable, err)
 	}

@@ -70,7 +70,7 @@ func replaceFile(fsys fsys, target string, data []byte, perm fs.FileMode, before
 		err = fsys.Rename(f.Name(), target)
 	}
 	if err != nil {
-		fsys.Remove(f.Name())
+		_ = fsys.Remove(f.Name()) // the failed step is the error to report
 		return false, err
 	}
 	// One directory fsync makes the rename, and beforeRename's work, durable.
@@ -87,7 +87,7 @@ func removeTemps(targets ...string) {
 		for _, t := range targets {
 			rest, ok := strings.CutPrefix(e.Name(), filepath.Base(t)+tempMarker)
 			if _, err := hex.DecodeString(rest); ok && len(rest) == 16 && err == nil {
-				os.Remove(filepath.Join(dir, e.Name()))
+				_ = os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
 	}

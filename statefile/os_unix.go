@@ -31,7 +31,7 @@ func (osFS) SyncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer d.Close() //hardenvet:ignore errcheck a directory opened only to fsync it has nothing to lose on close
 	// Some file systems (certain FUSE and network ones) cannot fsync a
 	// directory; they order metadata themselves.
 	if err := d.Sync(); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, errors.ErrUnsupported) {

@@ -96,7 +96,7 @@ type File[T any] struct {
 func OpenStore[T any](ctx context.Context, s Store, opts *Options) (*File[T], error) {
 	f, err := openStore[T](ctx, s, *cmp.Or(opts, &Options{}))
 	if err != nil {
-		s.Close()
+		_ = s.Close() // the open error is the one to report
 		return nil, err
 	}
 	return f, nil
