@@ -275,7 +275,7 @@ func TestE2EBadFlagExitsWithUsageError(t *testing.T) {
 	if code := p.wait(t, time.Minute); code != exitUsage {
 		t.Fatalf("exit code %d, want %d", code, exitUsage)
 	}
-	if got := p.stderr.String(); !strings.Contains(got, "batchjob: -checkpoint: must be at least 1, got 0") {
+	if got := p.stderr.String(); !strings.Contains(got, "config: -checkpoint=0: must be at least 1") {
 		t.Errorf("stderr does not name the bad flag:\n%s", got)
 	}
 	if _, err := os.Stat(f.state); !os.IsNotExist(err) {
