@@ -54,7 +54,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.DepTimeout, "dep-timeout", 5*time.Second, "time allowed for each call to the dependency")
 	fs.IntVar(&c.MaxAttempts, "max-attempts", retry.DefaultMaxAttempts, "calls per record, the first included")
 	fs.DurationVar(&c.RetryDelay, "retry-delay", retry.DefaultInitialDelay, "ceiling of the first retry's jittered delay; it doubles per retry")
-	fs.Float64Var(&c.FailRate, "fail-rate", 0.05, "stand-in: `share` of calls answered with 503 or 429")
+	fs.Float64Var(&c.FailRate, "fail-rate", 0.03, "stand-in: `share` of calls answered with 503 or 429")
 	fs.DurationVar(&c.DepRetryAfter, "dep-retry-after", time.Second, "stand-in: Retry-After sent with failures (0: none)")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "lowest `level` logged: DEBUG, INFO, WARN or ERROR")
 	fs.Func("log-format", "`format` of the logs on stderr: json or text (default json)", func(s string) error {

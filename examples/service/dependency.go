@@ -150,7 +150,7 @@ func startStandIn(ctx context.Context, failureRate float64, logger *slog.Logger)
 }
 
 // standInHandler is the stand-in. It fails the given share of quota calls
-// with 503, every second failure with Retry-After: 1, spread evenly from the
+// with 503, every other failure with Retry-After: 1, spread evenly from the
 // first call on (the n-th call fails when fewer than n × share have), so the
 // first project created already shows a retry in the logs. logx.Middleware
 // takes the caller's request ID, so its lines carry the API request's ID.
@@ -166,7 +166,7 @@ func standInHandler(failureRate float64, logger *slog.Logger) http.Handler {
 		if fail {
 			failures++
 		}
-		after := time.Duration(failures+1) % 2 * time.Second
+		after := time.Duration(failures%2) * time.Second
 		mu.Unlock()
 		if fail {
 			logger.DebugContext(r.Context(), "quota stand-in: failing this call on purpose", "retry_after", after)

@@ -21,7 +21,7 @@ var discard = slog.New(slog.DiscardHandler)
 
 // TestStandInFailureShare checks that the stand-in fails exactly the share
 // it is given, starting with the first call, spread out, and with
-// Retry-After on every second failure.
+// Retry-After on every other failure, the first included.
 func TestStandInFailureShare(t *testing.T) {
 	for _, rate := range []float64{0, 0.1, 0.3, 0.5, 0.75, 1} {
 		h := standInHandler(rate, discard)
@@ -40,7 +40,7 @@ func TestStandInFailureShare(t *testing.T) {
 			}
 			if fail {
 				failures++
-				if wantAfter := failures%2 == 0; after != wantAfter {
+				if wantAfter := failures%2 == 1; after != wantAfter {
 					t.Errorf("rate %v: failure %d has Retry-After %v, want one: %v", rate, failures, after, wantAfter)
 				}
 				consecutive = consecutive || prevFailed
