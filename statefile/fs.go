@@ -12,36 +12,29 @@ import (
 	"strings"
 )
 
-// fsys is the seam through which a File changes the disk, so that tests can
-// make any single step fail the way a full disk or a failing device would.
+// fsys is the seam through which the file store changes the disk, so that
+// tests can make any single step fail the way a full disk or a failing
+// device would.
 type fsys interface {
 	OpenFile(name string, flag int, perm fs.FileMode) (file, error)
 	ReadFile(name string) ([]byte, error)
-	Stat(name string) (fs.FileInfo, error)
-	ReadDir(name string) ([]fs.DirEntry, error)
 	Rename(oldpath, newpath string) error
 	Link(oldpath, newpath string) error
 	Remove(name string) error
-	// SyncDir makes the directory entries of dir durable.
-	SyncDir(dir string) error
+	SyncDir(dir string) error // makes the directory entries of dir durable
 }
 
-// file is the part of *os.File a File uses.
+// file is the part of *os.File the file store writes through.
 type file interface {
-	io.Reader
 	io.Writer
 	Sync() error
 	Close() error
-	Truncate(size int64) error
 	Name() string
 }
 
 // osFS is the real file system.
 type osFS struct{}
 
-var _ fsys = osFS{}
-
-// OpenFile implements fsys with the os package.
 func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
 	f, err := os.OpenFile(name, flag, perm)
 	if err != nil {
@@ -49,57 +42,31 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (file, error) {
 	}
 	return f, nil
 }
-
-// ReadFile implements fsys with the os package.
 func (osFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
-
-// Stat implements fsys with the os package.
-func (osFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
-
-// ReadDir implements fsys with the os package.
-func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
-
-// Rename implements fsys with the os package.
 func (osFS) Rename(oldpath, newpath string) error { return renameFile(oldpath, newpath) }
-
-// Link implements fsys with the os package.
-func (osFS) Link(oldpath, newpath string) error { return os.Link(oldpath, newpath) }
-
-// Remove implements fsys with the os package.
-func (osFS) Remove(name string) error { return os.Remove(name) }
-
-// SyncDir implements fsys with the os package.
-func (osFS) SyncDir(dir string) error { return syncDir(dir) }
+func (osFS) Link(oldpath, newpath string) error   { return os.Link(oldpath, newpath) }
+func (osFS) Remove(name string) error             { return os.Remove(name) }
+func (osFS) SyncDir(dir string) error             { return syncDir(dir) }
 
 // tempMarker separates a target's name from the random suffix of its
 // temporary files: "state.json.tmp-0123456789abcdef".
 const tempMarker = ".tmp-"
 
-// createTemp creates a new file beside target with O_EXCL, so that it never
-// opens a file another writer (or a stale crash leftover) is using.
+// createTemp creates a new file beside target. O_EXCL makes sure it never
+// opens a file another writer (or a crash's leftover) is using; with 64
+// random bits, a name already taken is not worth a retry.
 func createTemp(fsys fsys, target string, perm fs.FileMode) (file, error) {
 	var rnd [8]byte
-	for range 100 {
-		rand.Read(rnd[:])
-		name := target + tempMarker + hex.EncodeToString(rnd[:])
-		f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return f, err
-	}
-	return nil, &fs.PathError{Op: "create temp", Path: target + tempMarker + "*", Err: fs.ErrExist}
+	rand.Read(rnd[:])
+	return fsys.OpenFile(target+tempMarker+hex.EncodeToString(rnd[:]), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 }
 
 // isTempOf reports whether name (a base name) is a temporary file created
 // by createTemp for target (also a base name).
 func isTempOf(name, target string) bool {
 	rest, ok := strings.CutPrefix(name, target+tempMarker)
-	if !ok || len(rest) != 16 {
-		return false
-	}
 	_, err := hex.DecodeString(rest)
-	return err == nil
+	return ok && len(rest) == 16 && err == nil
 }
 
 // replaceFile atomically replaces target with data: it writes a temporary
@@ -150,26 +117,18 @@ func replaceFile(fsys fsys, target string, data []byte, perm fs.FileMode, before
 	return true, nil
 }
 
-// removeTemps removes temporary files left beside the targets by a process
-// that died mid-write. The caller holds the lock, so no one else is writing.
-func removeTemps(fsys fsys, dir string, targets ...string) (removed int, err error) {
-	entries, err := fsys.ReadDir(dir)
-	if err != nil {
-		return 0, err
-	}
-	var errs []error
+// removeTemps removes the temporary files left beside the targets by a
+// process that died mid-write. The caller holds the lock, so no one is
+// writing them; one that stays only takes space, so errors are ignored.
+func removeTemps(dir string, targets ...string) {
+	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		for _, t := range targets {
 			if isTempOf(e.Name(), t) {
-				if err := fsys.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-					errs = append(errs, err)
-				} else {
-					removed++
-				}
+				os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
 	}
-	return removed, errors.Join(errs...)
 }
 
 // unwrapPathError returns the cause inside a *fs.PathError, for messages
@@ -186,15 +145,11 @@ func unwrapPathError(err error) error {
 // so that a chain of links cannot keep it busy forever.
 const maxLinkHops = 40
 
-// resolvePath returns the absolute path of the file that path names, with
-// the symbolic links of the file and of its directories followed, so that
-// every file derived from it (the lock, the backup, the summary log, the
-// temporary files) lies beside the real file. A file that does not exist
-// yet is resolved through its directory. A symbolic link whose target does
-// not exist yet is followed to the target (a relative target is relative
-// to the link's directory), so the first save creates the target and the
-// link stays a link. When the directory does not exist, the absolute path
-// is returned as it is, for the step that needs the directory to report.
+// resolvePath returns the absolute path of the file path names, with the
+// symbolic links of the file and of its directories followed (see Open).
+// A file that does not exist yet is resolved through its directory; when
+// the directory does not exist either, the absolute path is returned for
+// the step that needs the directory to report.
 func resolvePath(path string) (string, error) {
 	p, err := filepath.Abs(path)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 )
@@ -40,8 +39,9 @@ type logRecord struct {
 
 // captureHandler collects log records for assertions.
 type captureHandler struct {
-	mu   *sync.Mutex
-	recs *[]logRecord
+	mu    *sync.Mutex
+	recs  *[]logRecord
+	attrs []slog.Attr
 }
 
 func newCapture() (*slog.Logger, func() []logRecord) {
@@ -54,10 +54,16 @@ func newCapture() (*slog.Logger, func() []logRecord) {
 }
 
 func (captureHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h captureHandler) WithAttrs([]slog.Attr) slog.Handler     { return h }
-func (h captureHandler) WithGroup(string) slog.Handler          { return h }
+func (h captureHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	h.attrs = append(h.attrs[:len(h.attrs):len(h.attrs)], as...)
+	return h
+}
+func (h captureHandler) WithGroup(string) slog.Handler { return h }
 func (h captureHandler) Handle(_ context.Context, r slog.Record) error {
 	rec := logRecord{Level: r.Level, Msg: r.Message, Attrs: map[string]string{}}
+	for _, a := range h.attrs {
+		rec.Attrs[a.Key] = a.Value.String()
+	}
 	r.Attrs(func(a slog.Attr) bool {
 		rec.Attrs[a.Key] = a.Value.String()
 		return true
@@ -89,10 +95,21 @@ func quietOptions() *Options {
 // openT opens path and closes the File when the test ends.
 func openT[T any](t *testing.T, path string, opts *Options) *File[T] {
 	t.Helper()
+	return openFS[T](t, path, opts, osFS{})
+}
+
+// openFS opens the file store at path on fsys and closes the File when the
+// test ends.
+func openFS[T any](t *testing.T, path string, opts *Options, fsys fsys) *File[T] {
+	t.Helper()
 	if opts == nil {
 		opts = quietOptions()
 	}
-	f, err := Open[T](path, opts)
+	s, err := newFileStore(path, opts.Perm, fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := OpenStore[T](t.Context(), s, opts)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
 	}
@@ -100,21 +117,28 @@ func openT[T any](t *testing.T, path string, opts *Options) *File[T] {
 	return f
 }
 
-// setCounter updates and saves the counter.
+// stateOf returns f's state, failing the test if it does not decode.
+func stateOf[T any](t *testing.T, f *File[T]) T {
+	t.Helper()
+	s, err := f.State()
+	if err != nil {
+		t.Fatalf("State: %v", err)
+	}
+	return s
+}
+
+// setCounter updates the counter, which saves it.
 func setCounter(t *testing.T, f *File[testState], n int) {
 	t.Helper()
-	if err := f.Update(func(s *testState) error { s.Counter = n; return nil }); err != nil {
+	if err := f.Update(t.Context(), func(s *testState) error { s.Counter = n; return nil }); err != nil {
 		t.Fatalf("Update: %v", err)
-	}
-	if err := f.Save(); err != nil {
-		t.Fatalf("Save: %v", err)
 	}
 }
 
 // readEnv reads and verifies a generation file directly.
 func readEnv(t *testing.T, name string) *envelope {
 	t.Helper()
-	env, err := readGeneration(osFS{}, name, 1)
+	env, err := readGeneration(osFS{}, name)
 	if err != nil {
 		t.Fatalf("read %s: %v", name, err)
 	}
@@ -168,31 +192,9 @@ func tempFiles(t *testing.T, dir string) []string {
 	return out
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 6, 11, 2, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fault makes one kind of file system step fail.
 type fault struct {
-	op    string // create, write, sync, close, truncate, link, rename, remove, syncdir, readfile
+	op    string // create, write, sync, close, link, rename, remove, syncdir, readfile
 	match string // substring of the path ("" matches every path), or "=name" for base name name
 	err   error
 }
@@ -311,13 +313,6 @@ func (f *faultFile) Close() error {
 		return &fs.PathError{Op: "close", Path: f.Name(), Err: err}
 	}
 	return f.file.Close()
-}
-
-func (f *faultFile) Truncate(size int64) error {
-	if err := f.fs.check("truncate", f.Name()); err != nil {
-		return &fs.PathError{Op: "truncate", Path: f.Name(), Err: err}
-	}
-	return f.file.Truncate(size)
 }
 
 // mustContain fails unless s contains every part.

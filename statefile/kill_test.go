@@ -65,11 +65,11 @@ func TestKillDuringSaves(t *testing.T) {
 			}
 		}
 
-		f, err := Open[testState](path, quietOptions())
+		f, err := Open[testState](t.Context(), path, quietOptions())
 		if err != nil {
 			t.Fatalf("kill %d: Open after SIGKILL: %v", i, err)
 		}
-		gen, counter := f.Generation(), f.State().Counter
+		gen, counter := f.Generation(), stateOf(t, f).Counter
 		if err := f.Recovered(); err != nil {
 			t.Errorf("kill %d: Open needed the backup: %v", i, err)
 		}

@@ -30,7 +30,7 @@ func TestFilePermissions(t *testing.T) {
 			t.Fatal(err)
 		}
 		run.Finish(nil)
-		for _, name := range []string{path, path + ".bak", path + ".lock", RunsPath(path)} {
+		for _, name := range []string{path, path + ".bak", path + ".lock", path + runsSuffix} {
 			st, err := os.Stat(name)
 			if err != nil {
 				t.Fatal(err)

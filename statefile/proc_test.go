@@ -42,7 +42,7 @@ func helperRace(path string) int {
 	if line, _ := in.ReadString('\n'); line != "go\n" {
 		return 2
 	}
-	f, err := Open[testState](path, &Options{Logger: slog.New(slog.DiscardHandler)})
+	f, err := Open[testState](context.Background(), path, &Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		fmt.Printf("lost %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
 		return 0
@@ -59,27 +59,32 @@ func helperRace(path string) int {
 // generation after its save returns: "begun <run> <gen> <counter>", then
 // "saved <gen> <counter>".
 func helperSaveLoop(path string) int {
-	f, err := Open[testState](path, &Options{Logger: slog.New(slog.DiscardHandler), LockTimeout: 10 * time.Second})
+	ctx := context.Background()
+	f, err := Open[testState](ctx, path, &Options{Logger: slog.New(slog.DiscardHandler), LockTimeout: 10 * time.Second})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	run, err := f.Begin(context.Background())
+	run, err := f.Begin(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fmt.Printf("begun %s %d %d\n", run.ID(), f.Generation(), f.State().Counter)
+	st, err := f.State()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("begun %s %d %d\n", run.ID(), f.Generation(), st.Counter)
 	for range 1_000_000 {
 		var counter int
-		f.Update(func(s *testState) error {
+		run.Add("saved", 1)
+		if err := f.Update(ctx, func(s *testState) error {
 			s.Counter++
 			counter = s.Counter
 			s.Items = append(s.Items[:0], strings.Repeat("x", counter%4096)) // vary the size
 			return nil
-		})
-		run.Add("saved", 1)
-		if err := f.Save(); err != nil {
+		}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
@@ -175,7 +180,7 @@ func TestRacingOpensOneWins(t *testing.T) {
 		if won != "won "+pid {
 			t.Errorf("winner says %q, its pid is %s", won, pid)
 		}
-		mustContain(t, "loser's error", lost, "statefile: open "+path, "locked by another process", "pid "+pid, "host "+host)
+		mustContain(t, "loser's error", lost, "statefile: "+path+".lock: locked by another process", "pid "+pid, "host "+host)
 		a.rest()
 		b.rest()
 		if code := winner.cmd.ProcessState.ExitCode(); code != 0 {

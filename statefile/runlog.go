@@ -5,78 +5,33 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 )
 
 // runsSuffix names the summary log beside a state file: "state.json" keeps
 // its runs in "state.json.runs.jsonl".
 const runsSuffix = ".runs.jsonl"
 
-// RunsPath returns the path of the summary log that belongs to the state
-// file at path. It works on the name alone and follows no symbolic links:
-// for a path that is or goes through a link, pass the resolved path that
-// (*File[T]).Path returns.
-func RunsPath(path string) string { return path + runsSuffix }
-
-// appendRun appends one record line to the summary log at logPath and
-// fsyncs it. A torn last line (from a crash mid-append) is cut off first so
-// that it never ends up inside the log. When the log would hold more than
-// keep records it is rewritten atomically with the newest keep.
+// appendRun adds one record line to the summary log at logPath, keeping
+// the newest keep, by replacing the log atomically (see replaceFile): a
+// crash leaves the old log or the new one, and readers never see half a
+// line. The log is small (KeepRuns lines) and written once a run.
 func appendRun(fsys fsys, logPath string, rec Record, keep int, perm fs.FileMode) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	line = append(line, '\n')
-
-	_, statErr := fsys.Stat(logPath)
-	created := isMissing(statErr)
-	f, err := fsys.OpenFile(logPath, os.O_RDWR|os.O_CREATE|os.O_APPEND, perm)
-	if err != nil {
+	old, err := fsys.ReadFile(logPath)
+	if err != nil && !isMissing(err) {
 		return err
 	}
-	content, err := io.ReadAll(f)
-	if err != nil {
-		f.Close()
-		return err
+	old = old[:bytes.LastIndexByte(old, '\n')+1] // without a torn last line
+	for n := bytes.Count(old, []byte{'\n'}); n >= keep; n-- {
+		old = old[bytes.IndexByte(old, '\n')+1:]
 	}
-	complete := content[:bytes.LastIndexByte(content, '\n')+1]
-	if n := bytes.Count(complete, []byte{'\n'}); n+1 > keep {
-		f.Close()
-		// Keep the newest keep-1 lines and add the new one.
-		drop := n - (keep - 1)
-		start := 0
-		for range drop {
-			start += bytes.IndexByte(complete[start:], '\n') + 1
-		}
-		data := append(append(make([]byte, 0, len(complete)-start+len(line)), complete[start:]...), line...)
-		_, err := replaceFile(fsys, logPath, data, perm, nil)
-		return err
-	}
-	if len(complete) < len(content) {
-		if err := f.Truncate(int64(len(complete))); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	if _, err := f.Write(line); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if created {
-		return fsys.SyncDir(filepath.Dir(logPath))
-	}
-	return nil
+	_, err = replaceFile(fsys, logPath, append(append(old, line...), '\n'), perm, nil)
+	return err
 }
 
 // ReadRuns returns up to n of the newest records in the summary log of the
@@ -93,9 +48,9 @@ func ReadRuns(path string, n int) ([]Record, error) {
 	}
 	real, err := resolvePath(path)
 	if err != nil {
-		return nil, fmt.Errorf("statefile: read runs %s: %w", RunsPath(path), err)
+		return nil, fmt.Errorf("statefile: read runs %s: %w", path+runsSuffix, err)
 	}
-	logPath := RunsPath(real)
+	logPath := real + runsSuffix
 	recs, err := readRuns(logPath, n)
 	if err != nil {
 		return nil, fmt.Errorf("statefile: read runs %s: %w", logPath, err)
@@ -103,64 +58,30 @@ func ReadRuns(path string, n int) ([]Record, error) {
 	return recs, nil
 }
 
-// readChunk is how much of the log's tail readRuns reads at a time.
-const readChunk = 64 << 10
-
 func readRuns(logPath string, n int) ([]Record, error) {
-	f, err := os.Open(logPath)
+	data, err := os.ReadFile(logPath)
 	if isMissing(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	size := st.Size()
-
-	// Read backwards from the end until n complete lines are in hand (or
-	// the whole file is); buf holds the bytes from pos to size.
-	pos := size
-	var buf []byte
-	for pos > 0 {
-		chunk := min(readChunk, pos)
-		pos -= chunk
-		next := make([]byte, int(chunk)+len(buf))
-		if _, err := f.ReadAt(next[:chunk], pos); err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
-		}
-		copy(next[chunk:], buf)
-		buf = next
-		if n > 0 && bytes.Count(buf, []byte{'\n'}) > n {
-			break
-		}
-	}
-	// Drop the torn tail: the bytes after the last newline.
-	buf = buf[:bytes.LastIndexByte(buf, '\n')+1]
-	start := 0
-	if pos > 0 {
-		// buf starts mid-line; skip to the first whole line.
-		start = bytes.IndexByte(buf, '\n') + 1
-	}
-
+	// A torn last line, left by a crash mid-append, has no newline yet.
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
 	var recs []Record
-	for end := len(buf); end > start && (n <= 0 || len(recs) < n); {
-		lineStart := bytes.LastIndexByte(buf[start:end-1], '\n') + 1 + start
-		line := buf[lineStart : end-1]
-		off := pos + int64(lineStart)
-		end = lineStart
+	for end := len(data); end > 0 && (n <= 0 || len(recs) < n); {
+		start := bytes.LastIndexByte(data[:end-1], '\n') + 1
+		line := data[start : end-1]
+		end = start
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var rec Record
 		if err := json.Unmarshal(line, &rec); err != nil {
-			return nil, fmt.Errorf("line at byte %d: %w", off, err)
+			return nil, fmt.Errorf("line at byte %d: %w", start, err)
 		}
 		if rec.RunID == "" || rec.Status == "" {
-			return nil, fmt.Errorf("line at byte %d: not a run record (no run_id or status)", off)
+			return nil, fmt.Errorf("line at byte %d: not a run record (no run_id or status)", start)
 		}
 		recs = append(recs, rec)
 	}

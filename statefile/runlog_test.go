@@ -22,7 +22,7 @@ func writeRuns(t *testing.T, path string, n int, tail string) {
 		b.WriteByte('\n')
 	}
 	b.WriteString(tail)
-	if err := os.WriteFile(RunsPath(path), b.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(path+runsSuffix, b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -64,7 +64,7 @@ func TestReadRuns(t *testing.T) {
 
 func TestReadRunsLargeLog(t *testing.T) {
 	path := filepath.Join(tempDir(t), "state.json")
-	writeRuns(t, path, 2000, `{"run_id":"torn","sta`) // several read chunks
+	writeRuns(t, path, 2000, `{"run_id":"torn","sta`)
 	for _, n := range []int{1, 3, 700, 0} {
 		recs, err := ReadRuns(path, n)
 		if err != nil {
@@ -101,19 +101,19 @@ func TestReadRunsTornLastLine(t *testing.T) {
 
 func TestReadRunsBadLine(t *testing.T) {
 	path := filepath.Join(tempDir(t), "state.json")
-	os.WriteFile(RunsPath(path), []byte(`{"run_id":"a","status":"succeeded"}`+"\nnot json\n"+`{"run_id":"b","status":"failed"}`+"\n"), 0o600)
+	os.WriteFile(path+runsSuffix, []byte(`{"run_id":"a","status":"succeeded"}`+"\nnot json\n"+`{"run_id":"b","status":"failed"}`+"\n"), 0o600)
 	_, err := ReadRuns(path, 0)
 	if err == nil {
 		t.Fatal("ReadRuns accepted a line that is not JSON")
 	}
-	mustContain(t, "error", err.Error(), "statefile: read runs "+RunsPath(path), "line at byte 36")
+	mustContain(t, "error", err.Error(), "statefile: read runs "+path+runsSuffix, "line at byte 36")
 
-	os.WriteFile(RunsPath(path), []byte(`{"pid":1}`+"\n"), 0o600)
+	os.WriteFile(path+runsSuffix, []byte(`{"pid":1}`+"\n"), 0o600)
 	if _, err := ReadRuns(path, 0); err == nil || !strings.Contains(err.Error(), "not a run record") {
 		t.Errorf("ReadRuns of a record without run_id = %v", err)
 	}
 	// Only the newest line is read, so damage further back does not matter.
-	os.WriteFile(RunsPath(path), []byte("garbage\n"+`{"run_id":"b","status":"failed"}`+"\n"), 0o600)
+	os.WriteFile(path+runsSuffix, []byte("garbage\n"+`{"run_id":"b","status":"failed"}`+"\n"), 0o600)
 	if recs, err := ReadRuns(path, 1); err != nil || ids(recs) != "b" {
 		t.Errorf("ReadRuns(1) = %v, %v", recs, err)
 	}
@@ -143,7 +143,7 @@ func TestSummaryLogRetention(t *testing.T) {
 	if got := ids(recs); got != strings.Join(want[:3], ",") {
 		t.Errorf("kept runs = %s, want the newest three %v", got, want[:3])
 	}
-	if n := bytes.Count(fileBytes(t, RunsPath(path)), []byte{'\n'}); n != 3 {
+	if n := bytes.Count(fileBytes(t, path+runsSuffix), []byte{'\n'}); n != 3 {
 		t.Errorf("log has %d lines, want 3", n)
 	}
 	if temps := tempFiles(t, dir); len(temps) != 0 {
@@ -159,7 +159,7 @@ func TestAppendCutsTornTail(t *testing.T) {
 	if _, err := run.Finish(nil); err != nil {
 		t.Fatal(err)
 	}
-	data := fileBytes(t, RunsPath(path))
+	data := fileBytes(t, path+runsSuffix)
 	if bytes.Contains(data, []byte("torn")) {
 		t.Errorf("the torn line is still in the log:\n%s", data)
 	}

@@ -14,12 +14,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestOpenMissingStartsFromZero(t *testing.T) {
 	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)
-	if got := f.State(); got.Counter != 0 || got.Names != nil {
+	if got := stateOf(t, f); got.Counter != 0 || got.Names != nil {
 		t.Errorf("State() = %+v, want the zero state", got)
 	}
 	if g := f.Generation(); g != 0 {
@@ -37,15 +38,12 @@ func TestSaveAndReopen(t *testing.T) {
 	path := filepath.Join(tempDir(t), "state.json")
 	f := openT[testState](t, path, nil)
 	for i := 1; i <= 3; i++ {
-		if err := f.Update(func(s *testState) error {
+		if err := f.Update(t.Context(), func(s *testState) error {
 			s.Counter = i
 			s.Names = map[string]int{"a": i}
 			s.Items = append(s.Items, fmt.Sprint("item", i))
 			return nil
 		}); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Save(); err != nil {
 			t.Fatal(err)
 		}
 		if g := f.Generation(); g != uint64(i) {
@@ -56,7 +54,7 @@ func TestSaveAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := openT[testState](t, path, nil)
-	got := g.State()
+	got := stateOf(t, g)
 	if got.Counter != 3 || got.Names["a"] != 3 || strings.Join(got.Items, ",") != "item1,item2,item3" {
 		t.Errorf("reopened State() = %+v", got)
 	}
@@ -72,10 +70,8 @@ func TestSaveAndReopen(t *testing.T) {
 }
 
 func TestFileIsOperatorReadable(t *testing.T) {
-	clock := newFakeClock()
 	path := filepath.Join(tempDir(t), "state.json")
 	opts := quietOptions()
-	opts.Now = clock.Now
 	opts.SchemaVersion = 4
 	f := openT[testState](t, path, opts)
 	setCounter(t, f, 7)
@@ -89,7 +85,6 @@ func TestFileIsOperatorReadable(t *testing.T) {
 		"format":         `"harden.statefile/v1"`,
 		"schema_version": `4`,
 		"generation":     `1`,
-		"saved_at":       `"2026-06-11T02:00:00Z"`,
 		"state":          `{"counter":7}`,
 	}
 	for k, v := range want {
@@ -111,7 +106,7 @@ func TestFileIsOperatorReadable(t *testing.T) {
 
 func TestUpdateErrorChangesNothing(t *testing.T) {
 	f := openT[testState](t, filepath.Join(tempDir(t), "state.json"), nil)
-	if err := f.Update(func(s *testState) error {
+	if err := f.Update(t.Context(), func(s *testState) error {
 		s.Counter = 1
 		s.Names = map[string]int{"keep": 1}
 		return nil
@@ -119,7 +114,7 @@ func TestUpdateErrorChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	boom := errors.New("boom")
-	err := f.Update(func(s *testState) error {
+	err := f.Update(t.Context(), func(s *testState) error {
 		s.Counter = 99
 		s.Names["keep"] = 99 // a map shared with the state would leak this
 		s.Names["new"] = 1
@@ -128,7 +123,7 @@ func TestUpdateErrorChangesNothing(t *testing.T) {
 	if err != boom {
 		t.Errorf("Update returned %v, want the function's error unchanged", err)
 	}
-	got := f.State()
+	got := stateOf(t, f)
 	if got.Counter != 1 || got.Names["keep"] != 1 || len(got.Names) != 1 {
 		t.Errorf("State() after failed Update = %+v, want the state before it", got)
 	}
@@ -136,78 +131,31 @@ func TestUpdateErrorChangesNothing(t *testing.T) {
 
 func TestStateReturnsACopy(t *testing.T) {
 	f := openT[testState](t, filepath.Join(tempDir(t), "state.json"), nil)
-	if err := f.Update(func(s *testState) error { s.Names = map[string]int{"a": 1}; return nil }); err != nil {
+	if err := f.Update(t.Context(), func(s *testState) error { s.Names = map[string]int{"a": 1}; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	s := f.State()
+	s := stateOf(t, f)
 	s.Names["a"] = 100
-	if got := f.State().Names["a"]; got != 1 {
+	if got := stateOf(t, f).Names["a"]; got != 1 {
 		t.Errorf("changing State()'s map changed the state: Names[a] = %d", got)
-	}
-}
-
-// Open keeps the value it decoded to verify the file and hands it to the
-// first State or Update call; every call after that must still get a copy
-// of its own.
-func TestStateAfterOpenReturnsACopy(t *testing.T) {
-	path := filepath.Join(tempDir(t), "state.json")
-	f := openT[testState](t, path, nil)
-	if err := f.Update(func(s *testState) error { s.Names = map[string]int{"a": 1}; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Save(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	f = openT[testState](t, path, nil)
-	first := f.State()
-	first.Names["a"] = 100
-	if got := f.State().Names["a"]; got != 1 {
-		t.Errorf("changing the first State() after Open changed the state: Names[a] = %d", got)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	f = openT[testState](t, path, nil)
-	var seen map[string]int
-	if err := f.Update(func(s *testState) error {
-		seen = s.Names
-		s.Names["a"] = 2
-		return errors.New("changed my mind")
-	}); err == nil {
-		t.Fatal("Update returned nil, want fn's error")
-	}
-	seen["a"] = 300
-	if got := f.State().Names["a"]; got != 1 {
-		t.Errorf("a failed first Update after Open changed the state: Names[a] = %d", got)
-	}
-	if err := f.Update(func(s *testState) error { s.Names["b"] = 2; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if got := f.State().Names; got["a"] != 1 || got["b"] != 2 {
-		t.Errorf("state after Update = %v, want a=1 b=2", got)
 	}
 }
 
 func TestUpdateRejectsStateThatCannotBeStored(t *testing.T) {
 	type anyState struct{ V any }
 	f := openT[anyState](t, filepath.Join(tempDir(t), "state.json"), nil)
-	err := f.Update(func(s *anyState) error { s.V = func() {}; return nil })
+	err := f.Update(t.Context(), func(s *anyState) error { s.V = func() {}; return nil })
 	if err == nil {
 		t.Fatal("Update with an unencodable state returned nil")
 	}
 	mustContain(t, "error", err.Error(), "statefile: update", "state.json", "encode state")
-	if got := f.State(); got.V != nil {
+	if got := stateOf(t, f); got.V != nil {
 		t.Errorf("State() = %+v after rejected Update", got)
 	}
 }
 
 func TestOpenRejectsUnstorableType(t *testing.T) {
-	_, err := Open[chan int](filepath.Join(tempDir(t), "state.json"), quietOptions())
+	_, err := Open[chan int](t.Context(), filepath.Join(tempDir(t), "state.json"), quietOptions())
 	if err == nil {
 		t.Fatal("Open[chan int] succeeded")
 	}
@@ -218,7 +166,7 @@ func TestOpenRejectsUnstorableType(t *testing.T) {
 func writeGen(t *testing.T, name string, schema int, gen uint64, counter int) []byte {
 	t.Helper()
 	state, _ := json.Marshal(testState{Counter: counter})
-	data, err := encodeEnvelope(schema, gen, newFakeClock().Now(), nil, state)
+	data, err := encodeEnvelope(&Snapshot{Generation: gen, SchemaVersion: schema, SavedAt: time.Now(), State: state})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +218,7 @@ func TestOpenFallsBackToBackup(t *testing.T) {
 			opts := &Options{Logger: logger}
 			f := openT[testState](t, path, opts)
 
-			if got := f.State().Counter; got != 4 {
+			if got := stateOf(t, f).Counter; got != 4 {
 				t.Errorf("State().Counter = %d, want 4 from the backup", got)
 			}
 			if got := f.Generation(); got != 4 {
@@ -332,7 +280,7 @@ func TestOpenFailsWithoutValidGeneration(t *testing.T) {
 		reasons []string
 	}{
 		{"invalid state, no backup", []byte(`{"format":"harden.statefile/v1"`), nil,
-			[]string{"torn or truncated", "state.json.bak: does not exist"}},
+			[]string{"torn or truncated", "state.json.bak: file does not exist"}},
 		{"both invalid", []byte("{}"), []byte("not json"),
 			[]string{`format is ""`, "state.json.bak: not valid JSON"}},
 		{"empty state, empty backup", []byte{}, []byte{}, []string{"state.json: file is empty", "state.json.bak: file is empty"}},
@@ -344,7 +292,7 @@ func TestOpenFailsWithoutValidGeneration(t *testing.T) {
 			if tc.bak != nil {
 				os.WriteFile(path+".bak", tc.bak, 0o600)
 			}
-			f, err := Open[testState](path, quietOptions())
+			f, err := Open[testState](t.Context(), path, quietOptions())
 			if err == nil {
 				f.Close()
 				t.Fatal("Open succeeded with no valid generation")
@@ -362,8 +310,8 @@ func TestOpenFailsWithoutValidGeneration(t *testing.T) {
 			// The lock was released: a fixed file opens.
 			writeGen(t, path, 1, 1, 1)
 			g := openT[testState](t, path, nil)
-			if g.State().Counter != 1 {
-				t.Errorf("after fixing the file, Counter = %d", g.State().Counter)
+			if stateOf(t, g).Counter != 1 {
+				t.Errorf("after fixing the file, Counter = %d", stateOf(t, g).Counter)
 			}
 		})
 	}
@@ -376,7 +324,7 @@ func TestOpenReadErrorIsNotCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeGen(t, path+".bak", 1, 1, 1)
-	f, err := Open[testState](path, quietOptions())
+	f, err := Open[testState](t.Context(), path, quietOptions())
 	if err == nil {
 		f.Close()
 		t.Fatal("Open succeeded with a directory at the state path")
@@ -394,7 +342,7 @@ func TestOpenRefusesNewerVersions(t *testing.T) {
 		reasons []string
 	}{
 		{"newer schema", func(t *testing.T, path string) { writeGen(t, path, 3, 9, 9) },
-			[]string{"schema version 3", "schema version is 2"}},
+			[]string{"schema version 3", "this program's is 2"}},
 		{"newer format", func(t *testing.T, path string) {
 			data := bytes.Replace(writeGen(t, path, 1, 9, 9), []byte(formatName), []byte("harden.statefile/v2"), 1)
 			os.WriteFile(path, data, 0o600)
@@ -414,7 +362,7 @@ func TestOpenRefusesNewerVersions(t *testing.T) {
 			opts.Migrations = map[int]func(json.RawMessage) (json.RawMessage, error){
 				1: func(m json.RawMessage) (json.RawMessage, error) { return m, nil },
 			}
-			f, err := Open[testState](path, opts)
+			f, err := Open[testState](t.Context(), path, opts)
 			if err == nil {
 				f.Close()
 				t.Fatal("Open accepted a file from a newer version")
@@ -455,7 +403,7 @@ func TestMigrations(t *testing.T) {
 	logger, logs := newCapture()
 	opts := &Options{Logger: logger, SchemaVersion: 3, Migrations: map[int]func(json.RawMessage) (json.RawMessage, error){1: rename, 2: note}}
 	f := openT[v3](t, path, opts)
-	if got := f.State(); got.Count != 41 || got.Note != "migrated" {
+	if got := stateOf(t, f); got.Count != 41 || got.Note != "migrated" {
 		t.Errorf("migrated State() = %+v", got)
 	}
 	if f.Generation() != 7 {
@@ -470,10 +418,11 @@ func TestMigrations(t *testing.T) {
 	if !sawInfo {
 		t.Errorf("no Info record for the migration: %+v", logs())
 	}
-	if err := f.Save(); err != nil {
+	// The next save writes the migrated state with the new version.
+	if err := f.Update(t.Context(), func(*v3) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	env, err := readGeneration(osFS{}, path, 3)
+	env, err := readGeneration(osFS{}, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,7 +455,7 @@ func TestMigrationErrors(t *testing.T) {
 			opts := quietOptions()
 			opts.SchemaVersion = tc.schema
 			opts.Migrations = tc.migs
-			f, err := Open[testState](path, opts)
+			f, err := Open[testState](t.Context(), path, opts)
 			if err == nil {
 				f.Close()
 				t.Fatal("Open succeeded")
@@ -525,7 +474,7 @@ func TestOpenStateThatDoesNotDecode(t *testing.T) {
 	type other struct {
 		Counter string `json:"counter"`
 	}
-	f, err := Open[other](path, quietOptions())
+	f, err := Open[other](t.Context(), path, quietOptions())
 	if err == nil {
 		f.Close()
 		t.Fatal("Open decoded a number into a string field")
@@ -545,7 +494,7 @@ func TestOptionsValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		path := filepath.Join(tempDir(t), "state.json")
-		f, err := Open[testState](path, &tc.opts)
+		f, err := Open[testState](t.Context(), path, &tc.opts)
 		if err == nil {
 			f.Close()
 			t.Errorf("Open(%+v) succeeded", tc.opts)
@@ -573,7 +522,7 @@ func TestOpenRefusesEmptyPathAndDirectory(t *testing.T) {
 		{dir, []string{"statefile: open " + dir, "is a directory"}},
 		{".", []string{"statefile: open " + dir, "is a directory"}},
 	} {
-		f, err := Open[testState](tc.path, quietOptions())
+		f, err := Open[testState](t.Context(), tc.path, quietOptions())
 		if err == nil {
 			f.Close()
 			t.Errorf("Open(%q) succeeded", tc.path)
@@ -609,7 +558,7 @@ func TestConcurrentUse(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := range each {
-				if err := f.Update(func(s *testState) error {
+				if err := f.Update(t.Context(), func(s *testState) error {
 					s.Counter++
 					if s.Names == nil {
 						s.Names = map[string]int{}
@@ -620,30 +569,24 @@ func TestConcurrentUse(t *testing.T) {
 					t.Error(err)
 				}
 				run.Add("done", 1)
-				_ = f.State()
+				_ = stateOf(t, f)
 				_ = f.Generation()
 				if i%5 == 0 {
-					if err := f.Save(); err != nil {
-						t.Error(err)
-					}
 				}
 			}
 		})
 	}
 	wg.Wait()
-	if err := f.Save(); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := run.Finish(nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.State().Counter; got != workers*each {
+	if got := stateOf(t, f).Counter; got != workers*each {
 		t.Errorf("Counter = %d, want %d", got, workers*each)
 	}
 	if c := counterOf(t, path); c != workers*each {
 		t.Errorf("saved counter = %d, want %d", c, workers*each)
 	}
-	recs, err := f.LastRuns(1)
+	recs, err := f.LastRuns(t.Context(), 1)
 	if err != nil || len(recs) != 1 || recs[0].Items["done"] != workers*each {
 		t.Errorf("LastRuns(1) = %+v, %v", recs, err)
 	}
@@ -667,35 +610,11 @@ func TestClosedFile(t *testing.T) {
 			mustContain(t, what, err.Error(), path)
 		}
 	}
-	check("Save", f.Save())
-	check("Update", f.Update(func(*testState) error { return nil }))
+	check("Update", f.Update(t.Context(), func(*testState) error { return nil }))
 	_, err := f.Begin(t.Context())
 	check("Begin", err)
-	if f.State().Counter != 2 {
-		t.Errorf("State() after Close = %+v", f.State())
-	}
-}
-
-func TestCloseWarnsAboutUnsavedChanges(t *testing.T) {
-	path := filepath.Join(tempDir(t), "state.json")
-	logger, logs := newCapture()
-	f := openT[testState](t, path, &Options{Logger: logger})
-	setCounter(t, f, 1)
-	f.Update(func(s *testState) error { s.Counter = 2; return nil })
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	var warned bool
-	for _, r := range logs() {
-		if r.Level == slog.LevelWarn && strings.Contains(r.Msg, "unsaved changes") {
-			warned = true
-		}
-	}
-	if !warned {
-		t.Errorf("no warning about unsaved changes: %+v", logs())
-	}
-	if c := counterOf(t, path); c != 1 {
-		t.Errorf("Close saved the unsaved change: counter %d", c)
+	if stateOf(t, f).Counter != 2 {
+		t.Errorf("State() after Close = %+v", stateOf(t, f))
 	}
 }
 
@@ -727,9 +646,7 @@ func TestSaveWithoutHardLinks(t *testing.T) {
 	ffs := &faultFS{}
 	ffs.inject("link", "", errors.ErrUnsupported)
 	path := filepath.Join(tempDir(t), "state.json")
-	opts := quietOptions()
-	opts.fsys = ffs
-	f := openT[testState](t, path, opts)
+	f := openFS[testState](t, path, nil, ffs)
 	for i := 1; i <= 3; i++ {
 		setCounter(t, f, i)
 	}
@@ -742,4 +659,59 @@ func TestSaveWithoutHardLinks(t *testing.T) {
 	if ffs.hits["link"] != 2 {
 		t.Errorf("link attempts = %d, want 2", ffs.hits["link"])
 	}
+}
+
+// TestUpdatePersists checks that an Update is on disk when it returns, for
+// a process that finds the files as they are, without Save or Close.
+func TestUpdatePersists(t *testing.T) {
+	path := filepath.Join(tempDir(t), "state.json")
+	f := openT[testState](t, path, nil)
+	for i := 1; i <= 3; i++ {
+		setCounter(t, f, i)
+		next := openT[testState](t, copyState(t, path), nil)
+		if got := stateOf(t, next).Counter; got != i || next.Generation() != uint64(i) {
+			t.Errorf("after Update %d the next process loads counter %d generation %d", i, got, next.Generation())
+		}
+	}
+}
+
+// picky decodes only what its decoder is told to accept, so that a test
+// can make a stored state fail to decode.
+type picky struct{ N int }
+
+var pickyRejects = map[int]bool{13: true}
+
+func (p *picky) UnmarshalJSON(data []byte) error {
+	var v struct{ N int }
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	if pickyRejects[v.N] {
+		return fmt.Errorf("picky: %d is unlucky", v.N)
+	}
+	p.N = v.N
+	return nil
+}
+
+// TestStateThatDoesNotDecode checks that a state which would not decode is
+// never saved, and that State reports a decode failure instead of
+// returning a zero value.
+func TestStateThatDoesNotDecode(t *testing.T) {
+	f := openT[picky](t, filepath.Join(tempDir(t), "state.json"), nil)
+	if err := f.Update(t.Context(), func(p *picky) error { p.N = 7; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	err := f.Update(t.Context(), func(p *picky) error { p.N = 13; return nil })
+	mustContain(t, "Update error", fmt.Sprint(err), "statefile: update", "does not decode", "13 is unlucky")
+	if got := stateOf(t, f); got.N != 7 || f.Generation() != 1 {
+		t.Errorf("after the refused Update: %+v generation %d, want 7 and 1", got, f.Generation())
+	}
+
+	pickyRejects[7] = true
+	defer delete(pickyRejects, 7)
+	got, err := f.State()
+	if err == nil || got.N != 0 {
+		t.Fatalf("State = %+v, %v; want an error", got, err)
+	}
+	mustContain(t, "State error", err.Error(), "statefile: state", "generation 1 does not decode", "7 is unlucky")
 }

@@ -12,7 +12,7 @@ import (
 
 // logRun writes the one-line human summary of an ended run: Info for
 // succeeded, Warn for partial, Error for failed and abandoned.
-func logRun(ctx context.Context, logger *slog.Logger, path string, rec Record) {
+func logRun(ctx context.Context, logger *slog.Logger, rec Record) {
 	level := slog.LevelError
 	switch rec.Status {
 	case StatusSucceeded:
@@ -20,26 +20,8 @@ func logRun(ctx context.Context, logger *slog.Logger, path string, rec Record) {
 	case StatusPartial:
 		level = slog.LevelWarn
 	}
-	attrs := []slog.Attr{
-		slog.String("path", path),
-		slog.String("run_id", rec.RunID),
-		slog.String("status", string(rec.Status)),
-		slog.Duration("duration", rec.Duration()),
-	}
-	if len(rec.Items) > 0 {
-		items := make([]any, 0, len(rec.Items))
-		for _, k := range slices.Sorted(maps.Keys(rec.Items)) {
-			items = append(items, slog.Int64(k, rec.Items[k]))
-		}
-		attrs = append(attrs, slog.Group("items", items...))
-	}
-	if rec.ItemFailures > 0 {
-		attrs = append(attrs, slog.Int64("item_failures", rec.ItemFailures))
-	}
-	if rec.Error != "" {
-		attrs = append(attrs, slog.String("error", rec.Error))
-	}
-	logger.LogAttrs(ctx, level, summaryLine(rec), attrs...)
+	logger.LogAttrs(ctx, level, summaryLine(rec), slog.String("run_id", rec.RunID),
+		slog.String("status", string(rec.Status)), slog.Duration("duration", rec.Duration()))
 }
 
 // summaryLine describes a run in one line, e.g.

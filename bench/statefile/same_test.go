@@ -1,6 +1,7 @@
 package statefilebench
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -47,11 +48,11 @@ func TestSameSave(t *testing.T) {
 	if err := os.WriteFile(cp, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f, err := statefile.Open[state](cp, quiet())
+	f, err := statefile.Open[state](context.Background(), cp, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := f.State(); len(got.Pending) != want || f.Generation() != 3 {
+	if got, err := f.State(); err != nil || len(got.Pending) != want || f.Generation() != 3 {
 		t.Errorf("harden: generation %d, %d pending; want 3, %d", f.Generation(), len(got.Pending), want)
 	}
 	f.Close()
