@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hardenkit/harden/health"
@@ -95,7 +97,7 @@ func ExampleChecker_Handler() {
 	get(mux, "/livez", "text/plain")
 	get(mux, "/readyz", "text/plain")
 	get(mux, "/readyz/db", "text/plain")
-	get(mux, "/readyz?exclude=search&verbose", "")
+	get(mux, "/readyz?exclude=search&verbose", "text/plain")
 
 	// The default body is application/health+json.
 	rec := httptest.NewRecorder()
@@ -233,7 +235,8 @@ func ExampleServe() {
 		fmt.Println(err)
 		return
 	}
-	// A service passes context.Background(): SIGTERM or SIGINT stops it.
+	// A service passes a context from signal.NotifyContext (see
+	// ListenAndServe); here the example ends it by hand.
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	done := make(chan error, 1)
@@ -260,12 +263,17 @@ func ExampleServe() {
 }
 
 func ExampleListenAndServe() {
+	// SIGTERM or SIGINT ends ctx; once it has, a second signal ends the
+	// process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+
 	c := health.New(nil)
 	defer c.Close()
 	srv := &http.Server{Addr: ":8080", Handler: c.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	// Serves until SIGTERM or SIGINT, then drains for 5 s and shuts down
-	// within 20 s.
-	if err := health.ListenAndServe(context.Background(), srv, c, nil); err != nil {
+	// Serves until ctx ends, then drains for 5 s and shuts down within 20 s.
+	if err := health.ListenAndServe(ctx, srv, c, nil); err != nil {
 		slog.Error("server", "error", err)
 		os.Exit(1)
 	}

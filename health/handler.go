@@ -1,296 +1,259 @@
 package health
 
 import (
+	"encoding/json"
+	"math"
 	"net/http"
-	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"time"
 )
 
-// handler serves a Checker over HTTP.
-type handler struct{ c *Checker }
-
-var _ http.Handler = (*handler)(nil)
-
-// Handler returns the HTTP handler for the probes. It answers, under
-// any path prefix:
-//
-//	/livez      liveness
-//	/readyz     readiness (/healthz is the same, under its older name)
-//	/startupz   startup
-//	/<probe>/<check name>   that one check, 404 if the probe has no such check
-//
-// to GET and HEAD only (405 with an Allow header otherwise). The query
+// Handler returns the HTTP handler for the probes. It answers GET and
+// HEAD, under any path prefix, to /livez, /readyz (and /healthz, its older
+// name), /startupz, and /<probe>/<check name> for one check. The query
 // parameter exclude=<name> (repeatable, or comma-separated) leaves checks
-// out of a probe; verbose asks for the full text listing.
+// out. The status is 200 for pass and warn, 503 for fail.
 //
-// The status code is 200 for pass and warn, 503 for fail. The body is
-// application/health+json unless the client asks for text: when the
-// Accept header rates text/plain (or text/*) above every JSON type
-// (application/health+json, application/json, application/*), when it
-// refuses JSON with q=0 and does not refuse text, or when it names neither
-// and the query has verbose. The text form is the one
-// Kubernetes components serve: "ok" when passing, otherwise (or with
-// verbose) one line per check such as "[+]db ok" or
-// "[-]db failed: reason withheld", and a last line such as
-// "readyz check failed". Responses are never cacheable.
-//
-// Error details are withheld unless Options.ShowDetails allows them for
-// the request. An unchanged answer is served from a rendered copy, so
-// frequent probes cost little more than writing the bytes.
+// The body is application/health+json, listing every check, unless the
+// Accept header rates text/plain (or text/*) above every JSON type. Then
+// it is the text form Kubernetes components serve: "ok" when passing;
+// otherwise, or with the query parameter verbose, one line per check such
+// as "[-]db failed: reason withheld" and a last line such as "readyz
+// check failed". Error details are withheld unless Options.ShowDetails
+// allows them.
 func (c *Checker) Handler() http.Handler { return &handler{c: c} }
 
-// The rendered-body cache has one slot per endpoint, format, verbosity
-// and detail level; requests naming a check or excluding some are
-// rendered every time.
-const cacheSlots = int(numEndpoints) * 2 * 2 * 2
-
-func slotIndex(ep endpoint, text, verbose, details bool) int {
-	i := int(ep)
-	i = i*2 + b2i(text)
-	i = i*2 + b2i(verbose && text) // JSON is always complete
-	i = i*2 + b2i(details)
-	return i
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// rendered is a response ready to write, valid while the Checker's
-// generation equals gen.
-//
-// Its header values are built once and assigned straight into each
-// response's header map under their canonical keys, sparing every probe the
-// key canonicalisation of Header.Set. Responses share the value slices;
-// that is safe because their length equals their capacity (Header.Add
-// copies before appending) and net/http never writes into them.
-type rendered struct {
-	gen         uint64
-	code        int
-	contentType []string
-	clen        []string
-	body        []byte
-}
-
-// Values shared by every rendered response; see rendered.
-var (
-	headerNoStore = []string{"no-store"}
-	headerNosniff = []string{"nosniff"}
-)
-
-func (rb *rendered) write(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h["Content-Type"] = rb.contentType
-	h["Cache-Control"] = headerNoStore
-	h["X-Content-Type-Options"] = headerNosniff
-	h["Content-Length"] = rb.clen
-	w.WriteHeader(rb.code)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(rb.body)
-	}
-}
+type handler struct{ c *Checker }
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := h.c
+	w.Header().Set("Cache-Control", "no-store")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		httpError(w, "health: method "+r.Method+" not allowed, use GET or HEAD", http.StatusMethodNotAllowed)
+		http.Error(w, "health: method "+r.Method+" not allowed, use GET or HEAD", http.StatusMethodNotAllowed)
 		return
 	}
 	ep, name, ok := route(r.URL.Path)
 	if !ok {
-		httpError(w, "health: no probe at "+strconv.Quote(r.URL.Path), http.StatusNotFound)
+		http.Error(w, "health: no probe at "+strconv.Quote(r.URL.Path), http.StatusNotFound)
 		return
 	}
-	p := ep.probe()
-	list := *c.checks.Load()
-
-	var only *check
-	if name != "" {
-		for _, k := range list {
-			if k.name == name && k.probes&p != 0 {
-				only = k
-				break
-			}
-		}
-		if only == nil {
-			httpError(w, "health: no check "+strconv.Quote(name)+" in "+ep.String(), http.StatusNotFound)
-			return
-		}
-	}
-
-	var verbose bool
-	var excl []string
-	if r.URL.RawQuery != "" {
-		q, _ := url.ParseQuery(r.URL.RawQuery)
-		verbose = q.Has("verbose")
-		if only == nil {
-			for _, v := range q["exclude"] {
-				for _, n := range strings.Split(v, ",") {
-					if n = strings.TrimSpace(n); n != "" {
-						excl = append(excl, n)
-					}
+	p, _ := endpointProbe(ep)
+	q := r.URL.Query()
+	v := view{label: ep, verbose: q.Has("verbose"), details: c.opts.ShowDetails != nil && c.opts.ShowDetails(r)}
+	var exclude []string
+	if name == "" {
+		for _, s := range q["exclude"] {
+			for n := range strings.SplitSeq(s, ",") {
+				if n = strings.TrimSpace(n); n != "" {
+					exclude = append(exclude, n)
 				}
 			}
 		}
 	}
-	text := wantsText(r.Header.Get("Accept"), verbose)
-	details := c.showDetails != nil && c.showDetails(r)
-
-	c.await(r.Context(), list, p, only, excl)
-
-	// The generation is read before the results, so a body rendered from
-	// results newer than gen is only ever stored under an older
-	// generation, and re-rendered by the next request, never served
-	// stale.
-	gen := c.gen.Load()
-	var slot *atomic.Pointer[rendered]
-	if only == nil && len(excl) == 0 {
-		slot = &c.cache[slotIndex(ep, text, verbose, details)]
-		if rb := slot.Load(); rb != nil && rb.gen == gen {
-			rb.write(w, r)
+	checks := c.selectChecks(p, name, exclude)
+	if name != "" {
+		if len(checks) == 0 {
+			http.Error(w, "health: no check "+strconv.Quote(name)+" in "+ep, http.StatusNotFound)
 			return
 		}
+		v.label += "/" + name
 	}
-	rep := c.report(list, p, only, excl)
-	v := view{
-		label:    ep.String(),
-		single:   only != nil,
-		verbose:  verbose,
-		details:  details,
-		excluded: excludedNames(list, p, excl),
-		unknown:  unknownNames(list, p, excl),
+	if len(exclude) > 0 {
+		for _, k := range c.selectChecks(p, "", nil) {
+			if slices.Contains(exclude, k.name) {
+				v.excluded = append(v.excluded, k.name)
+			}
+		}
+		for _, n := range exclude {
+			if !slices.Contains(v.excluded, n) && !slices.Contains(v.unknown, n) {
+				v.unknown = append(v.unknown, n)
+			}
+		}
 	}
-	var rb *rendered
-	if text {
-		rb = c.renderText(rep, v)
+
+	c.await(r.Context(), checks, p)
+	rep := c.report(checks, p)
+	var body []byte
+	if wantsText(r.Header.Get("Accept")) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		body = renderText(rep, v)
 	} else {
-		rb = c.renderJSON(rep, v)
+		w.Header().Set("Content-Type", "application/health+json")
+		body = c.renderJSON(rep, v)
 	}
-	rb.gen = gen
-	if slot != nil {
-		slot.Store(rb)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if rep.Status == StatusFail {
+		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	rb.write(w, r)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
 }
 
-// route splits a request path into the probe endpoint and an optional
-// check name: ".../readyz" or ".../readyz/db". Any prefix is allowed, so
-// the handler works under http.StripPrefix or mounted at a subtree.
-func route(path string) (ep endpoint, name string, ok bool) {
+// route splits a request path, ".../readyz" or ".../readyz/db", into the
+// endpoint and the check name.
+func route(path string) (ep, name string, ok bool) {
 	path = strings.TrimSuffix(path, "/")
 	i := strings.LastIndexByte(path, '/')
 	last := path[i+1:]
-	if ep, ok := endpointByName(last); ok {
-		return ep, "", true
+	if _, ok := endpointProbe(last); ok {
+		return last, "", true
 	}
 	if i < 0 || last == "" {
-		return 0, "", false
+		return "", "", false
 	}
 	parent := path[:i]
-	j := strings.LastIndexByte(parent, '/')
-	if ep, ok := endpointByName(parent[j+1:]); ok {
-		return ep, last, true
+	parent = parent[strings.LastIndexByte(parent, '/')+1:]
+	if _, ok := endpointProbe(parent); ok {
+		return parent, last, true
 	}
-	return 0, "", false
+	return "", "", false
 }
 
-// excludedNames returns the names in excl that are checks of probe p.
-func excludedNames(list []*check, p Probe, excl []string) []string {
-	var out []string
-	for _, k := range list {
-		if k.probes&p != 0 && contains(excl, k.name) {
-			out = append(out, k.name)
-		}
-	}
-	return out
-}
-
-// unknownNames returns the names in excl that are not checks of probe p.
-func unknownNames(list []*check, p Probe, excl []string) []string {
-	var out []string
-	for _, e := range excl {
-		found := false
-		for _, k := range list {
-			if k.name == e && k.probes&p != 0 {
-				found = true
-				break
-			}
-		}
-		if !found && !contains(out, e) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// httpError is http.Error for the handler's own 404 and 405 answers,
-// which are no more cacheable than its health answers.
-func httpError(w http.ResponseWriter, msg string, code int) {
-	w.Header()["Cache-Control"] = headerNoStore
-	http.Error(w, msg, code)
-}
-
-// wantsText decides the response format from the Accept header: text
-// when text/plain or text/* is rated above every JSON type, JSON when a
-// JSON type is rated at least as high. A format named only with q=0 is
-// refused, so the other one is served (JSON if both are). When the header
-// names neither (absent, */*, a browser's text/html...), text only if the
-// query asked for verbose output. It does not allocate.
-func wantsText(accept string, verbose bool) bool {
-	textQ, jsonQ := -1.0, -1.0
-	for accept != "" {
-		var part string
-		part, accept, _ = strings.Cut(accept, ",")
+// wantsText reports whether the Accept header rates text/plain or text/*
+// above every JSON type; an absent header or */* gets JSON.
+func wantsText(accept string) bool {
+	textQ, jsonQ := 0.0, 0.0
+	for part := range strings.SplitSeq(accept, ",") {
 		mt, params, _ := strings.Cut(part, ";")
-		mt = strings.TrimSpace(mt)
 		q := 1.0
-		for params != "" {
-			var p string
-			p, params, _ = strings.Cut(params, ";")
-			k, v, _ := strings.Cut(p, "=")
-			if strings.EqualFold(strings.TrimSpace(k), "q") {
-				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				if err != nil || f < 0 {
-					f = 0
-				}
-				q = f
+		for p := range strings.SplitSeq(params, ";") {
+			if k, v, _ := strings.Cut(p, "="); strings.EqualFold(strings.TrimSpace(k), "q") {
+				q, _ = strconv.ParseFloat(strings.TrimSpace(v), 64) // a bad q is 0: refused
 			}
 		}
-		switch {
-		case strings.EqualFold(mt, "text/plain"), strings.EqualFold(mt, "text/*"):
+		switch mt = strings.ToLower(strings.TrimSpace(mt)); mt {
+		case "text/plain", "text/*":
 			textQ = max(textQ, q)
-		case strings.EqualFold(mt, "application/health+json"),
-			strings.EqualFold(mt, "application/json"),
-			strings.EqualFold(mt, "application/*"):
+		case "application/health+json", "application/json", "application/*":
 			jsonQ = max(jsonQ, q)
 		}
 	}
-	switch {
-	case textQ > 0 && textQ > jsonQ:
-		return true
-	case jsonQ > 0:
-		return false
-	case textQ == 0: // refused, and JSON is not rated higher
-		return false
-	case jsonQ == 0: // refused, and text is not named
-		return true
-	default:
-		return verbose
+	return textQ > jsonQ
+}
+
+// view holds what, besides the report, shapes a response body.
+type view struct {
+	label    string // endpoint, and check if the request named one
+	verbose  bool
+	details  bool
+	excluded []string // checks left out by ?exclude
+	unknown  []string // ?exclude names that match no check
+}
+
+// renderJSON writes the body in the shape of the IETF draft "Health Check
+// Response Format for HTTP APIs", one measurement per check under
+// "<name>:responseTime". It is written by hand, as check names need no
+// escaping: encoding/json tripled a cached probe's cost.
+func (c *Checker) renderJSON(rep Report, v view) []byte {
+	b := append(make([]byte, 0, 512), `{"status":"`...)
+	b = append(b, rep.Status...)
+	b = append(b, '"')
+	b = appendString(b, "version", c.opts.Version)
+	b = appendString(b, "releaseId", c.opts.ReleaseID)
+	b = appendString(b, "serviceId", c.opts.ServiceID)
+	b = appendString(b, "description", c.opts.Description)
+	if rep.Draining {
+		b = appendString(b, "output", "shutting down")
 	}
+	if len(v.unknown) > 0 {
+		notes := make([]string, len(v.unknown))
+		for i, n := range v.unknown {
+			notes[i] = "exclude: no check " + strconv.Quote(n)
+		}
+		b = appendJSON(append(b, `,"notes":`...), notes)
+	}
+	if len(rep.Checks) > 0 {
+		b = append(b, `,"checks":{`...)
+	}
+	for i, cr := range rep.Checks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, cr.Name...)
+		b = append(b, `:responseTime":[{"status":"`...)
+		b = append(b, cr.Status...)
+		b = append(b, '"')
+		if !cr.Time.IsZero() {
+			b = cr.Time.UTC().AppendFormat(append(b, `,"time":"`...), "2006-01-02T15:04:05.000Z07:00")
+			ms := math.Round(float64(cr.Duration)/float64(time.Microsecond)) / 1000
+			b = strconv.AppendFloat(append(b, `","observedValue":`...), ms, 'f', -1, 64)
+			b = append(b, `,"observedUnit":"ms"`...)
+		}
+		if cr.Status != StatusPass {
+			out := cr.Reason
+			if v.details && cr.Err != nil {
+				out = cr.Err.Error()
+			}
+			b = appendString(b, "output", out)
+		}
+		b = append(b, "}]"...)
+	}
+	if len(rep.Checks) > 0 {
+		b = append(b, '}')
+	}
+	return append(b, "}\n"...)
+}
+
+// appendString appends the member ,"key":"value", unless value is empty.
+func appendString(b []byte, key, value string) []byte {
+	if value == "" {
+		return b
+	}
+	return appendJSON(append(append(append(b, `,"`...), key...), `":`...), value)
+}
+
+// appendJSON appends v, a string or a slice of strings, as JSON.
+func appendJSON(b []byte, v any) []byte {
+	j, _ := json.Marshal(v) // strings always marshal
+	return append(b, j...)
+}
+
+func renderText(rep Report, v view) []byte {
+	if rep.Status == StatusPass && !v.verbose {
+		return []byte("ok")
+	}
+	var sb strings.Builder
+	for _, cr := range rep.Checks {
+		reason := cr.Reason
+		if v.details && cr.Err != nil {
+			// One line per check, whatever the error says.
+			reason = strings.Join(strings.Fields(cr.Err.Error()), " ")
+		} else if reason == reasonCheckFailed {
+			reason = "reason withheld"
+		}
+		switch cr.Status {
+		case StatusPass:
+			sb.WriteString("[+]" + cr.Name + " ok\n")
+		case StatusWarn:
+			sb.WriteString("[!]" + cr.Name + " warn: " + reason + "\n")
+		default:
+			sb.WriteString("[-]" + cr.Name + " failed: " + reason + "\n")
+		}
+	}
+	for _, n := range v.excluded {
+		sb.WriteString("[+]" + n + " excluded: ok\n")
+	}
+	if rep.Draining {
+		sb.WriteString("[-]shutdown failed: shutting down\n")
+	}
+	if len(v.unknown) > 0 {
+		quoted := make([]string, len(v.unknown))
+		for i, n := range v.unknown {
+			quoted[i] = strconv.Quote(n)
+		}
+		sb.WriteString("warn: some health checks cannot be excluded: no matches for " + strings.Join(quoted, ", ") + "\n")
+	}
+	if rep.Status == StatusFail {
+		sb.WriteString(v.label + " check failed\n")
+	} else {
+		sb.WriteString(v.label + " check passed\n")
+	}
+	return []byte(sb.String())
 }

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -30,7 +33,7 @@ func fail(msg string) func(context.Context) error {
 }
 
 func TestHandlerRoutes(t *testing.T) {
-	c, _, _ := newTestChecker(t, nil)
+	c, _ := newTestChecker(t, nil)
 	mustAdd(t, c, Check{Name: "db", Critical: true, Func: fail("down")})
 	mustAdd(t, c, Check{Name: "loop", Critical: true, Probes: Liveness, Func: pass})
 	mustAdd(t, c, Check{Name: "migrated", Critical: true, Probes: Startup, Func: pass})
@@ -66,7 +69,7 @@ func TestHandlerRoutes(t *testing.T) {
 }
 
 func TestHandlerMethods(t *testing.T) {
-	c, _, _ := newTestChecker(t, nil)
+	c, _ := newTestChecker(t, nil)
 	mustAdd(t, c, Check{Name: "db", Func: pass})
 	h := c.Handler()
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS"} {
@@ -108,7 +111,7 @@ func TestStatusCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _, _ := newTestChecker(t, nil)
+			c, _ := newTestChecker(t, nil)
 			for _, ch := range tt.checks {
 				mustAdd(t, c, ch)
 			}
@@ -125,45 +128,47 @@ func TestStatusCodes(t *testing.T) {
 }
 
 func TestJSONBody(t *testing.T) {
-	c, clk, _ := newTestChecker(t, &Options{ServiceID: "svc-1", Description: "orders API", Version: "1", ReleaseID: "1.4.2"})
-	mustAdd(t, c, Check{Name: "db", Critical: true, Func: pass})
-	mustAdd(t, c, Check{Name: "cache", Func: fail("dial tcp 10.0.0.7:6379: password=hunter2 rejected")})
-	rec := serve(c.Handler(), "GET", "/readyz", nil)
-	if ct := rec.Header().Get("Content-Type"); ct != "application/health+json" {
-		t.Errorf("Content-Type = %q, want application/health+json", ct)
-	}
-	if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
-		t.Errorf("Cache-Control = %q, want no-store", cc)
-	}
-	var got map[string]any
-	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
-		t.Fatal(err)
-	}
-	at := clk.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00")
-	checks := got["checks"].(map[string]any)
-	db := checks["db:responseTime"].([]any)[0].(map[string]any)
-	cache := checks["cache:responseTime"].([]any)[0].(map[string]any)
-	for k, want := range map[string]any{"status": "warn", "serviceId": "svc-1", "description": "orders API", "version": "1", "releaseId": "1.4.2"} {
-		if got[k] != want {
-			t.Errorf("%s = %v, want %v", k, got[k], want)
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newTestChecker(t, &Options{ServiceID: "svc-1", Description: "orders API", Version: "1", ReleaseID: "1.4.2"})
+		mustAdd(t, c, Check{Name: "db", Critical: true, Func: pass})
+		mustAdd(t, c, Check{Name: "cache", Func: fail("dial tcp 10.0.0.7:6379: password=hunter2 rejected")})
+		rec := serve(c.Handler(), "GET", "/readyz", nil)
+		if ct := rec.Header().Get("Content-Type"); ct != "application/health+json" {
+			t.Errorf("Content-Type = %q, want application/health+json", ct)
 		}
-	}
-	if db["status"] != "pass" || db["time"] != at || db["observedUnit"] != "ms" || db["output"] != nil {
-		t.Errorf("db = %v, want pass at %s in ms without output", db, at)
-	}
-	if _, ok := db["observedValue"].(float64); !ok {
-		t.Errorf("db observedValue = %v, want a number", db["observedValue"])
-	}
-	if cache["status"] != "warn" || cache["output"] != "check failed" {
-		t.Errorf("cache = %v, want warn with output \"check failed\"", cache)
-	}
-	if strings.Contains(rec.Body.String(), "hunter2") {
-		t.Errorf("body shows the error: %s", rec.Body)
-	}
+		if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("Cache-Control = %q, want no-store", cc)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00") // the bubble's clock stands still
+		checks := got["checks"].(map[string]any)
+		db := checks["db:responseTime"].([]any)[0].(map[string]any)
+		cache := checks["cache:responseTime"].([]any)[0].(map[string]any)
+		for k, want := range map[string]any{"status": "warn", "serviceId": "svc-1", "description": "orders API", "version": "1", "releaseId": "1.4.2"} {
+			if got[k] != want {
+				t.Errorf("%s = %v, want %v", k, got[k], want)
+			}
+		}
+		if db["status"] != "pass" || db["time"] != at || db["observedUnit"] != "ms" || db["output"] != nil {
+			t.Errorf("db = %v, want pass at %s in ms without output", db, at)
+		}
+		if _, ok := db["observedValue"].(float64); !ok {
+			t.Errorf("db observedValue = %v, want a number", db["observedValue"])
+		}
+		if cache["status"] != "warn" || cache["output"] != "check failed" {
+			t.Errorf("cache = %v, want warn with output \"check failed\"", cache)
+		}
+		if strings.Contains(rec.Body.String(), "hunter2") {
+			t.Errorf("body shows the error: %s", rec.Body)
+		}
+	})
 }
 
 func TestTextBody(t *testing.T) {
-	c, _, _ := newTestChecker(t, nil)
+	c, _ := newTestChecker(t, nil)
 	mustAdd(t, c, Check{Name: "db", Critical: true, Func: pass})
 	mustAdd(t, c, Check{Name: "cache", Func: fail("down")})
 	mustAdd(t, c, Check{Name: "loop", Critical: true, Probes: Liveness, Func: pass})
@@ -195,7 +200,7 @@ func TestTextBody(t *testing.T) {
 }
 
 func TestExcludeInJSON(t *testing.T) {
-	c, _, _ := newTestChecker(t, nil)
+	c, _ := newTestChecker(t, nil)
 	mustAdd(t, c, Check{Name: "db", Critical: true, Func: fail("down")})
 	mustAdd(t, c, Check{Name: "cache", Critical: true, Func: pass})
 	h := c.Handler()
@@ -220,84 +225,97 @@ func TestExcludeInJSON(t *testing.T) {
 
 func TestNegotiation(t *testing.T) {
 	tests := []struct {
-		accept  string
-		verbose bool
-		text    bool
+		accept string
+		text   bool
 	}{
-		{"", false, false},
-		{"", true, true},
-		{"*/*", false, false},
-		{"*/*", true, true},
-		{"text/plain", false, true},
-		{"TEXT/PLAIN; charset=utf-8", false, true},
-		{"text/*", false, true},
-		{"application/json", true, false},
-		{"application/health+json", false, false},
-		{"application/json, text/plain", false, false},
-		{"text/plain, application/json", false, false},
-		{"text/plain, application/json;q=0.5", false, true},
-		{"application/json;q=0.9, text/plain;q=1.0", false, true},
-		{"text/plain;q=0", false, false},
-		{"text/plain;q=0", true, false}, // refused: verbose cannot bring it back
-		{"application/json;q=0", false, true},
-		{"application/json;q=0", true, true},
-		{"text/plain;q=0, application/json;q=0", true, false},
-		{"text/plain;q=bogus, application/json", false, false},
-		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", false, false},
-		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", true, true},
+		{"", false},
+		{"*/*", false},
+		{"text/plain", true},
+		{"TEXT/PLAIN; charset=utf-8", true},
+		{"text/*", true},
+		{"application/json", false},
+		{"application/health+json", false},
+		{"application/json, text/plain", false},
+		{"text/plain, application/json", false},
+		{"text/plain, application/json;q=0.5", true},
+		{"application/json;q=0.9, text/plain;q=1.0", true},
+		{"text/plain;q=0", false},
+		{"application/json;q=0", false},
+		{"application/json;q=0, text/plain;q=0.1", true},
+		{"text/plain;q=0, application/json;q=0", false},
+		{"text/plain;q=bogus", false},
+		{"text/plain;q=bogus, application/json", false},
+		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", false},
 	}
 	for _, tt := range tests {
-		if got := wantsText(tt.accept, tt.verbose); got != tt.text {
-			t.Errorf("wantsText(%q, verbose=%v) = %v, want %v", tt.accept, tt.verbose, got, tt.text)
+		if got := wantsText(tt.accept); got != tt.text {
+			t.Errorf("wantsText(%q) = %v, want %v", tt.accept, got, tt.text)
 		}
 	}
-	if n := testing.AllocsPerRun(100, func() { wantsText("text/plain;q=0.5, application/json;q=0.4", false) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { wantsText("text/plain;q=0.5, application/json;q=0.4") }); n != 0 {
 		t.Errorf("wantsText allocates %v times", n)
 	}
 }
 
-func TestDetailsHiddenByDefault(t *testing.T) {
-	const secret = "connect to db:5432 as admin password=hunter2: refused"
-	c, _, logs := newTestChecker(t, &Options{
-		ShowDetails: func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" },
-	})
-	changes := changesOf(t, c)
-	mustAdd(t, c, Check{Name: "db", Critical: true, Func: fail(secret + "\nsecond line")})
+// ?verbose changes only the text form: the JSON form lists every check.
+func TestVerboseWithoutTextIsJSON(t *testing.T) {
+	c, _ := newTestChecker(t, nil)
+	mustAdd(t, c, Check{Name: "db", Critical: true, Func: pass})
 	h := c.Handler()
-
-	for _, hdr := range []http.Header{nil, acceptText, {"Authorization": {"Bearer guess"}}} {
-		rec := serve(h, "GET", "/readyz?verbose", hdr)
-		if strings.Contains(rec.Body.String(), "hunter2") {
-			t.Errorf("unauthorised response shows the error: %s", rec.Body)
+	for _, accept := range []string{"", "*/*"} {
+		rec := serve(h, "GET", "/readyz?verbose", http.Header{"Accept": {accept}})
+		if ct := rec.Header().Get("Content-Type"); ct != "application/health+json" || !strings.Contains(rec.Body.String(), `"db:responseTime"`) {
+			t.Errorf("Accept %q, ?verbose: %s %s, want JSON listing db", accept, ct, rec.Body)
 		}
 	}
-	next(t, changes) // the change is logged before listeners hear of it
-	if !strings.Contains(logs.String(), "hunter2") {
-		t.Errorf("the error was not logged in full:\n%s", logs)
-	}
+}
 
-	json := serve(h, "GET", "/readyz", http.Header{"Authorization": {"Bearer ops"}})
-	if !strings.Contains(json.Body.String(), `"output":"connect to db:5432 as admin password=hunter2: refused\nsecond line"`) {
-		t.Errorf("authorised JSON lacks the error: %s", json.Body)
-	}
-	text := serve(h, "GET", "/readyz", http.Header{"Authorization": {"Bearer ops"}, "Accept": {"text/plain"}})
-	if want := "[-]db failed: " + secret + " second line\n"; !strings.Contains(text.Body.String(), want) {
-		t.Errorf("authorised text = %q, want a line %q", text.Body, want)
-	}
+func TestDetailsHiddenByDefault(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const secret = "connect to db:5432 as admin password=hunter2: refused"
+		c, logs := newTestChecker(t, &Options{
+			ShowDetails: func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" },
+		})
+		changes := changesOf(t, c)
+		mustAdd(t, c, Check{Name: "db", Critical: true, Func: fail(secret + "\nsecond line")})
+		h := c.Handler()
+
+		for _, hdr := range []http.Header{nil, acceptText, {"Authorization": {"Bearer guess"}}} {
+			rec := serve(h, "GET", "/readyz?verbose", hdr)
+			if strings.Contains(rec.Body.String(), "hunter2") {
+				t.Errorf("unauthorised response shows the error: %s", rec.Body)
+			}
+		}
+		next(t, changes) // the change is logged before listeners hear of it
+		if !strings.Contains(logs.String(), "hunter2") {
+			t.Errorf("the error was not logged in full:\n%s", logs)
+		}
+
+		json := serve(h, "GET", "/readyz", http.Header{"Authorization": {"Bearer ops"}})
+		if !strings.Contains(json.Body.String(), `"output":"connect to db:5432 as admin password=hunter2: refused\nsecond line"`) {
+			t.Errorf("authorised JSON lacks the error: %s", json.Body)
+		}
+		text := serve(h, "GET", "/readyz", http.Header{"Authorization": {"Bearer ops"}, "Accept": {"text/plain"}})
+		if want := "[-]db failed: " + secret + " second line\n"; !strings.Contains(text.Body.String(), want) {
+			t.Errorf("authorised text = %q, want a line %q", text.Body, want)
+		}
+	})
 }
 
 func TestPackageReasonsAreShown(t *testing.T) {
-	c, _, _ := newTestChecker(t, nil)
-	var calls atomic.Int64
-	mustAdd(t, c, Check{Name: "stuck", Critical: true, Timeout: 5 * time.Millisecond, Func: hang(t, &calls)})
-	rec := serve(c.Handler(), "GET", "/readyz", acceptText)
-	if want := "[-]stuck failed: timed out after 5ms\n"; !strings.Contains(rec.Body.String(), want) {
-		t.Errorf("body = %q, want %q", rec.Body, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newTestChecker(t, nil)
+		var calls atomic.Int64
+		mustAdd(t, c, Check{Name: "stuck", Critical: true, Timeout: 5 * time.Millisecond, Func: hang(t, &calls)})
+		rec := serve(c.Handler(), "GET", "/readyz", acceptText)
+		if want := "[-]stuck failed: timed out after 5ms\n"; !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("body = %q, want %q", rec.Body, want)
+		}
+	})
 }
 
 func TestDrainFailsReadinessOnly(t *testing.T) {
-	c, _, logs := newTestChecker(t, nil)
+	c, logs := newTestChecker(t, nil)
 	mustAdd(t, c, Check{Name: "db", Critical: true, Probes: Liveness | Readiness | Startup, Func: pass})
 	h := c.Handler()
 	if rec := serve(h, "GET", "/readyz", nil); rec.Code != 200 {
@@ -330,35 +348,32 @@ func TestDrainFailsReadinessOnly(t *testing.T) {
 	}
 }
 
-func TestRenderedBodyIsReusedUntilChange(t *testing.T) {
-	c, clk, _ := newTestChecker(t, nil)
-	mustAdd(t, c, Check{Name: "db", Critical: true, Func: sequence(nil, errors.New("down"))})
-	h := c.Handler()
-	first := serve(h, "GET", "/readyz", nil)
-	slot := c.cache[slotIndex(epReadyz, false, false, false)].Load()
-	if slot == nil {
-		t.Fatal("nothing cached after a request")
-	}
-	again := serve(h, "GET", "/readyz", nil)
-	if again.Body.String() != first.Body.String() || c.cache[slotIndex(epReadyz, false, false, false)].Load() != slot {
-		t.Error("an unchanged answer was rendered again")
-	}
-	clk.Advance(DefaultCacheTTL)
-	changed := serve(h, "GET", "/readyz", nil)
-	if changed.Code != 503 || changed.Body.String() == first.Body.String() {
-		t.Errorf("after the check failed: %d %s, want a new 503 body", changed.Code, changed.Body)
-	}
-	// Each endpoint and format has its own copy.
-	if rec := serve(h, "GET", "/healthz", acceptText); !strings.HasSuffix(rec.Body.String(), "healthz check failed\n") {
-		t.Errorf("healthz text = %q", rec.Body)
-	}
-	if rec := serve(h, "GET", "/readyz", acceptText); !strings.HasSuffix(rec.Body.String(), "readyz check failed\n") {
-		t.Errorf("readyz text = %q", rec.Body)
-	}
+func TestAnswerFollowsChange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newTestChecker(t, nil)
+		mustAdd(t, c, Check{Name: "db", Critical: true, Func: sequence(nil, errors.New("down"))})
+		h := c.Handler()
+		first := serve(h, "GET", "/readyz", nil)
+		if again := serve(h, "GET", "/readyz", nil); again.Body.String() != first.Body.String() {
+			t.Errorf("an answer within the TTL changed: %s, then %s", first.Body, again.Body)
+		}
+		time.Sleep(DefaultCacheTTL)
+		changed := serve(h, "GET", "/readyz", nil)
+		if changed.Code != 503 || changed.Body.String() == first.Body.String() {
+			t.Errorf("after the check failed: %d %s, want a new 503 body", changed.Code, changed.Body)
+		}
+		// Each endpoint names itself.
+		if rec := serve(h, "GET", "/healthz", acceptText); !strings.HasSuffix(rec.Body.String(), "healthz check failed\n") {
+			t.Errorf("healthz text = %q", rec.Body)
+		}
+		if rec := serve(h, "GET", "/readyz", acceptText); !strings.HasSuffix(rec.Body.String(), "readyz check failed\n") {
+			t.Errorf("readyz text = %q", rec.Body)
+		}
+	})
 }
 
 func TestAddWhileServingShowsNewCheck(t *testing.T) {
-	c, _, _ := newTestChecker(t, nil)
+	c, _ := newTestChecker(t, nil)
 	h := c.Handler()
 	serve(h, "GET", "/readyz", nil)
 	mustAdd(t, c, Check{Name: "late", Critical: true, Func: fail("down")})
@@ -368,19 +383,63 @@ func TestAddWhileServingShowsNewCheck(t *testing.T) {
 }
 
 func TestProbeWaitsNoLongerThanRequest(t *testing.T) {
-	c, _, _ := newTestChecker(t, nil)
-	var calls atomic.Int64
-	mustAdd(t, c, Check{Name: "stuck", Critical: true, Timeout: time.Hour, Func: hang(t, &calls)})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	req := httptest.NewRequestWithContext(ctx, "GET", "/readyz", nil)
-	rec := httptest.NewRecorder()
-	start := time.Now()
-	c.Handler().ServeHTTP(rec, req)
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("handler took %v after its request ended", d)
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newTestChecker(t, nil)
+		var calls atomic.Int64
+		mustAdd(t, c, Check{Name: "stuck", Critical: true, Timeout: time.Hour, Func: hang(t, &calls)})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		req := httptest.NewRequestWithContext(ctx, "GET", "/readyz", nil)
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		c.Handler().ServeHTTP(rec, req)
+		if d := time.Since(start); d != 20*time.Millisecond {
+			t.Errorf("handler took %v for a request that ended after 20ms", d)
+		}
+		if rec.Code != 503 || !strings.Contains(rec.Body.String(), "no result yet") {
+			t.Errorf("got %d %s, want 503 no result yet", rec.Code, rec.Body)
+		}
+	})
+}
+
+// jsonBody is the response body, decoded.
+type jsonBody struct {
+	Status      Status
+	Version     string
+	ReleaseID   string
+	ServiceID   string
+	Description string
+	Output      string
+	Notes       []string
+	Checks      map[string][]struct {
+		Status        Status
+		Time          string
+		ObservedValue *float64
+		ObservedUnit  string
+		Output        string
 	}
-	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "no result yet") {
-		t.Errorf("got %d %s, want 503 no result yet", rec.Code, rec.Body)
+}
+
+// The hand-written JSON escapes what it must: the body decodes to the
+// strings that went in.
+func TestJSONBodyEscapes(t *testing.T) {
+	const odd = "a \"quoted\" \\ <b>&\t\x00 é\n"
+	c, _ := newTestChecker(t, &Options{ServiceID: odd, Description: odd, Version: odd, ReleaseID: odd,
+		ShowDetails: func(*http.Request) bool { return true }})
+	mustAdd(t, c, Check{Name: "db", Critical: true, Func: fail(odd)})
+	c.Drain()
+	rec := serve(c.Handler(), "GET", "/readyz?exclude="+url.QueryEscape(odd), nil)
+	var body jsonBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("body %q: %v", rec.Body, err)
+	}
+	if body.ServiceID != odd || body.Description != odd || body.Version != odd || body.ReleaseID != odd {
+		t.Errorf("service fields = %q %q %q %q, want %q", body.ServiceID, body.Description, body.Version, body.ReleaseID, odd)
+	}
+	if got := body.Checks["db:responseTime"][0].Output; got != odd {
+		t.Errorf("output = %q, want %q", got, odd)
+	}
+	if body.Output != "shutting down" || len(body.Notes) != 1 || body.Notes[0] != "exclude: no check "+strconv.Quote(strings.TrimSpace(odd)) {
+		t.Errorf("output %q, notes %q", body.Output, body.Notes)
 	}
 }

@@ -8,35 +8,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// fakeClock is the clock seam for cache expiry and result times.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.t = f.t.Add(d)
-	f.mu.Unlock()
 }
 
 // logBuffer is a goroutine-safe log sink.
@@ -59,9 +36,9 @@ func (b *logBuffer) String() string {
 
 func (b *logBuffer) Count(s string) int { return strings.Count(b.String(), s) }
 
-// newTestChecker returns a Checker on a fake clock that logs to the
-// returned buffer, closed when the test ends.
-func newTestChecker(t testing.TB, opts *Options) (*Checker, *fakeClock, *logBuffer) {
+// newTestChecker returns a Checker that logs to the returned buffer,
+// closed when the test ends.
+func newTestChecker(t testing.TB, opts *Options) (*Checker, *logBuffer) {
 	t.Helper()
 	if opts == nil {
 		opts = &Options{}
@@ -71,12 +48,8 @@ func newTestChecker(t testing.TB, opts *Options) (*Checker, *fakeClock, *logBuff
 		opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	c := New(opts)
-	clk := newFakeClock()
-	c.now = clk.Now
-	c.epoch = clk.Now()
-	c.since = func() time.Duration { return clk.Now().Sub(c.epoch) }
 	t.Cleanup(c.Close)
-	return c, clk, logs
+	return c, logs
 }
 
 // mustAdd adds ch or fails the test.

@@ -1,115 +1,84 @@
 package health
 
 import (
-	"strconv"
+	"fmt"
 	"strings"
 )
 
-// Probe names the questions an orchestrator asks a process. A Check
-// belongs to one or more probes; combine them with |, as in
-// Liveness|Readiness. The zero Probe in a Check means Readiness.
+// Probe names a question an orchestrator asks a process. Combine probes
+// with |, as in Liveness|Readiness.
 type Probe uint8
 
 // The probes, as Kubernetes names them.
 const (
-	// Liveness asks "is the process stuck beyond repair?". A failing
-	// liveness probe gets the process restarted, so liveness checks
-	// should test the process itself, never a shared dependency.
+	// Liveness asks "is the process stuck beyond repair?". A failure gets
+	// the process restarted, so its checks test the process itself, never
+	// a shared dependency. A check with no result yet passes it.
 	Liveness Probe = 1 << iota
 	// Readiness asks "should this process receive traffic now?".
 	// Dependencies such as a database belong here.
 	Readiness
-	// Startup asks "has the process finished starting?". It passes
-	// once every critical startup check has passed once, and stays
-	// passed.
+	// Startup asks "has the process finished starting?". A check passes
+	// it for good once it has passed once.
 	Startup
 )
 
 const allProbes = Liveness | Readiness | Startup
 
 // String returns the probe names joined by "|", such as
-// "liveness|readiness", or "Probe(0x8)" for bits that name no probe.
+// "liveness|readiness", "none" for zero, or "Probe(0x8)" for bits that
+// name no probe.
 func (p Probe) String() string {
-	if p == 0 {
+	switch {
+	case p == 0:
 		return "none"
-	}
-	if p&^allProbes != 0 {
-		return "Probe(0x" + strconv.FormatUint(uint64(p), 16) + ")"
+	case p&^allProbes != 0:
+		return fmt.Sprintf("Probe(%#x)", uint8(p))
 	}
 	var names []string
-	if p&Liveness != 0 {
-		names = append(names, "liveness")
-	}
-	if p&Readiness != 0 {
-		names = append(names, "readiness")
-	}
-	if p&Startup != 0 {
-		names = append(names, "startup")
+	for _, n := range []struct {
+		p    Probe
+		name string
+	}{{Liveness, "liveness"}, {Readiness, "readiness"}, {Startup, "startup"}} {
+		if p&n.p != 0 {
+			names = append(names, n.name)
+		}
 	}
 	return strings.Join(names, "|")
+}
+
+// endpointProbe returns the probe that the URL path segment name asks;
+// healthz is readyz under its older name.
+func endpointProbe(name string) (Probe, bool) {
+	switch name {
+	case "livez":
+		return Liveness, true
+	case "readyz", "healthz":
+		return Readiness, true
+	case "startupz":
+		return Startup, true
+	}
+	return 0, false
 }
 
 // Status is the outcome of a probe or a check, in the vocabulary of the
 // IETF draft "Health Check Response Format for HTTP APIs".
 type Status string
 
-// The statuses. Pass and warn are served as 200 OK, fail as 503 Service
-// Unavailable.
+// The statuses: pass and warn are served as 200 OK, fail as 503.
 const (
-	// StatusPass means healthy.
-	StatusPass Status = "pass"
-	// StatusWarn means healthy with a concern: a non-critical check is
-	// failing.
-	StatusWarn Status = "warn"
-	// StatusFail means unhealthy: a critical check is failing, a
-	// readiness check has no passing result yet, or the process is
-	// draining.
-	StatusFail Status = "fail"
+	StatusPass Status = "pass" // healthy
+	StatusWarn Status = "warn" // healthy, but a non-critical check fails
+	StatusFail Status = "fail" // a critical check fails, has no result yet, or draining
 )
 
-// endpoint is one URL path segment the handler answers to. healthz is
-// readyz under its older name; it is kept apart only because the text
-// form names the endpoint in its last line.
-type endpoint uint8
-
-const (
-	epLivez endpoint = iota
-	epReadyz
-	epHealthz
-	epStartupz
-	numEndpoints
-)
-
-// String implements fmt.Stringer.
-func (e endpoint) String() string {
-	switch e {
-	case epLivez:
-		return "livez"
-	case epReadyz:
-		return "readyz"
-	case epHealthz:
-		return "healthz"
-	default:
-		return "startupz"
+// worse returns the worse of two statuses.
+func worse(a, b Status) Status {
+	if a == StatusFail || b == StatusFail {
+		return StatusFail
 	}
-}
-
-func (e endpoint) probe() Probe {
-	switch e {
-	case epLivez:
-		return Liveness
-	case epStartupz:
-		return Startup
-	default:
-		return Readiness
+	if a == StatusWarn || b == StatusWarn {
+		return StatusWarn
 	}
-}
-
-func endpointByName(s string) (endpoint, bool) {
-	for e := range numEndpoints {
-		if s == e.String() {
-			return e, true
-		}
-	}
-	return 0, false
+	return StatusPass
 }

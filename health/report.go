@@ -3,98 +3,78 @@ package health
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
-// Report is the answer to one probe: its overall status and the checks
-// that decided it.
+// Report is the answer to one probe: its overall status and the checks,
+// in the order they were added. Draining is true for a readiness report
+// after Checker.Drain, whose status is then fail.
 type Report struct {
-	Probe  Probe
-	Status Status
-	// Draining is true for a readiness report after Checker.Drain; the
-	// status is then fail whatever the checks say.
+	Probe    Probe
+	Status   Status
 	Draining bool
-	// Checks are the probe's checks in the order they were added.
-	Checks []CheckResult
+	Checks   []CheckResult
 }
 
 // CheckResult is one check's part in a Report.
 type CheckResult struct {
 	Name     string
 	Critical bool
-	// Status is the check's status for the report's probe: a check with
-	// no passing result yet counts as passing for liveness and as
-	// failing for readiness and startup; a check that has passed once
-	// passes startup for good.
+	// Status is the check's status for the report's probe.
 	Status Status
 	// Err is the last run's error, nil if it passed. It can be non-nil
-	// while Status is pass, when fewer than FailureThreshold
-	// consecutive runs have failed.
+	// while Status is pass, when fewer than FailureThreshold consecutive
+	// runs have failed.
 	Err error
-	// Reason is what a response shows for a check that is not passing
+	// Reason is what a response shows of a check that is not passing
 	// when error details are hidden: "check failed", or the package's
 	// own explanation such as "timed out after 1s" or "no result yet".
-	// It is empty when Status is pass.
 	Reason string
-	// Duration is how long the last run took.
-	Duration time.Duration
-	// Time is when the last run ended; zero before the first.
-	Time time.Time
-	// ConsecutiveFailures counts the failed runs since the last pass.
+	// Duration is how long the last run took and Time when it ended
+	// (zero before the first); ConsecutiveFailures counts the failed runs
+	// since the last pass.
+	Duration            time.Duration
+	Time                time.Time
 	ConsecutiveFailures int
 }
 
-// Report runs the checks of probe p whose cached results have expired,
-// waits for them (each is bounded by its timeout, and the wait by ctx)
-// and reports the result, just as the handler would answer. p must be
-// exactly one of Liveness, Readiness and Startup. If ctx ends first,
-// Report returns what had been recorded by then with an error that
-// matches ctx's.
+// Report answers probe p as the handler would: it runs the checks whose
+// results have expired and waits for them. p must be one of Liveness,
+// Readiness and Startup. If ctx ends first, Report returns what had been
+// recorded by then with an error that matches ctx's.
 func (c *Checker) Report(ctx context.Context, p Probe) (Report, error) {
 	if p != Liveness && p != Readiness && p != Startup {
 		return Report{}, fmt.Errorf("health: report: probe %v is not one of liveness, readiness, startup", p)
 	}
-	list := *c.checks.Load()
-	c.await(ctx, list, p, nil, nil)
-	rep := c.report(list, p, nil, nil)
+	checks := c.selectChecks(p, "", nil)
+	c.await(ctx, checks, p)
+	rep := c.report(checks, p)
 	if ctx.Err() != nil {
-		// The wait was cut short: the report holds what was recorded by
-		// then, which is not an answer about the checks that were running.
 		return rep, fmt.Errorf("health: report %v: stopped waiting for the checks: %w", p, context.Cause(ctx))
 	}
 	return rep, nil
 }
 
-// included reports whether k takes part in an answer for probe p that
-// is limited to only (if non-nil) and leaves out the names in excl.
-func included(k *check, p Probe, only *check, excl []string) bool {
-	if only != nil {
-		return k == only
-	}
-	if k.probes&p == 0 {
-		return false
-	}
-	for _, e := range excl {
-		if e == k.name {
-			return false
+// selectChecks returns the checks of probe p, only the one named only if
+// that is not empty, without those named in exclude.
+func (c *Checker) selectChecks(p Probe, only string, exclude []string) []*check {
+	all := *c.checks.Load()
+	out := make([]*check, 0, len(all))
+	for _, k := range all {
+		if k.probes&p != 0 && (only == "" || k.name == only) && !slices.Contains(exclude, k.name) {
+			out = append(out, k)
 		}
 	}
-	return true
+	return out
 }
 
-// await starts the runs an answer for probe p needs and waits for them
-// to settle or for ctx to end. The runs proceed concurrently; waiting
-// for each in turn takes as long as the slowest, and needs no goroutine
-// per request.
-func (c *Checker) await(ctx context.Context, list []*check, p Probe, only *check, excl []string) {
-	now := c.monoNow()
-	var buf [16]*flight
-	waits := buf[:0]
-	for _, k := range list {
-		if !included(k, p, only, excl) || !k.needsRun(p, now) {
-			continue
-		}
-		if f := k.refresh(false); f != nil {
+// await starts the runs that an answer for probe p needs and waits for
+// them, which run concurrently, or for ctx to end.
+func (c *Checker) await(ctx context.Context, checks []*check, p Probe) {
+	var waits []*flight
+	for _, k := range checks {
+		if f := k.start(p, false); f != nil {
 			waits = append(waits, f)
 		}
 	}
@@ -108,13 +88,10 @@ func (c *Checker) await(ctx context.Context, list []*check, p Probe, only *check
 }
 
 // report assembles the answer for probe p from the recorded results.
-func (c *Checker) report(list []*check, p Probe, only *check, excl []string) Report {
-	r := Report{Probe: p, Status: StatusPass}
-	for _, k := range list {
-		if !included(k, p, only, excl) {
-			continue
-		}
-		cr := k.snapshot(p)
+func (c *Checker) report(checks []*check, p Probe) Report {
+	r := Report{Probe: p, Status: StatusPass, Checks: make([]CheckResult, 0, len(checks))}
+	for _, k := range checks {
+		cr := k.result(p)
 		r.Checks = append(r.Checks, cr)
 		r.Status = worse(r.Status, cr.Status)
 	}
@@ -123,14 +100,4 @@ func (c *Checker) report(list []*check, p Probe, only *check, excl []string) Rep
 		r.Status = StatusFail
 	}
 	return r
-}
-
-func worse(a, b Status) Status {
-	if a == StatusFail || b == StatusFail {
-		return StatusFail
-	}
-	if a == StatusWarn || b == StatusWarn {
-		return StatusWarn
-	}
-	return StatusPass
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -53,12 +52,12 @@ func wait(t *testing.T, done <-chan error) error {
 }
 
 func TestServeDrainsThenShutsDown(t *testing.T) {
-	c, _, _ := newTestChecker(t, nil)
+	c, _ := newTestChecker(t, nil)
 	mustAdd(t, c, Check{Name: "db", Critical: true, Probes: Liveness | Readiness, Func: pass})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const delay = 200 * time.Millisecond
-	base, done := startServe(t, ctx, c.Handler(), c, &ServeOptions{DrainDelay: delay, Signals: []os.Signal{}, Logger: quiet})
+	base, done := startServe(t, ctx, c.Handler(), c, &ServeOptions{DrainDelay: delay, Logger: quiet})
 
 	if code, _, err := get(base + "/readyz"); err != nil || code != 200 {
 		t.Fatalf("readyz before shutdown: %d %v", code, err)
@@ -102,7 +101,7 @@ func TestServeLetsInFlightRequestsFinish(t *testing.T) {
 		_, _ = io.WriteString(w, "finished")
 	})
 	ctx, cancel := context.WithCancel(context.Background())
-	base, done := startServe(t, ctx, h, nil, &ServeOptions{DrainDelay: -1, Signals: []os.Signal{}, Logger: quiet})
+	base, done := startServe(t, ctx, h, nil, &ServeOptions{DrainDelay: time.Millisecond, Logger: quiet})
 	type result struct {
 		body string
 		err  error
@@ -140,7 +139,7 @@ func TestServeShutdownTimeout(t *testing.T) {
 		<-release
 	})
 	ctx, cancel := context.WithCancel(context.Background())
-	base, done := startServe(t, ctx, h, nil, &ServeOptions{DrainDelay: -1, ShutdownTimeout: 20 * time.Millisecond, Signals: []os.Signal{}, Logger: quiet})
+	base, done := startServe(t, ctx, h, nil, &ServeOptions{DrainDelay: time.Millisecond, ShutdownTimeout: 20 * time.Millisecond, Logger: quiet})
 	got := make(chan error, 1)
 	go func() {
 		_, _, err := get(base + "/stuck")
@@ -164,7 +163,7 @@ func TestServeReportsServerFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	ln.Close()
-	err = Serve(context.Background(), &http.Server{ReadHeaderTimeout: time.Second}, ln, nil, &ServeOptions{Signals: []os.Signal{}, Logger: quiet})
+	err = Serve(context.Background(), &http.Server{ReadHeaderTimeout: time.Second}, ln, nil, &ServeOptions{Logger: quiet})
 	if err == nil || !strings.HasPrefix(err.Error(), "health: serve: ") {
 		t.Errorf("Serve on a closed listener = %v, want health: serve: ...", err)
 	}
@@ -187,6 +186,17 @@ func TestServeRejectsNil(t *testing.T) {
 	if err := ListenAndServe(context.Background(), nil, nil, nil); err == nil {
 		t.Error("ListenAndServe(nil server) = nil")
 	}
+	ln, err = net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Serve(context.Background(), &http.Server{}, ln, nil, &ServeOptions{DrainDelay: -1})
+	if err == nil || !strings.Contains(err.Error(), "negative DrainDelay -1ns") {
+		t.Errorf("Serve with DrainDelay -1 = %v, want an error naming it", err)
+	}
+	if _, err := ln.Accept(); err == nil {
+		t.Error("Serve left the listener open")
+	}
 }
 
 func TestListenAndServe(t *testing.T) {
@@ -197,7 +207,7 @@ func TestListenAndServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err = ListenAndServe(ctx, &http.Server{Addr: "127.0.0.1:0", ReadHeaderTimeout: time.Second}, nil,
-		&ServeOptions{DrainDelay: -1, Signals: []os.Signal{}, Logger: quiet})
+		&ServeOptions{DrainDelay: time.Millisecond, Logger: quiet})
 	if err != nil {
 		t.Errorf("ListenAndServe with a context already done = %v, want nil (a clean stop)", err)
 	}
