@@ -103,7 +103,7 @@ func (j *job) execute(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("input %s: %w", j.cfg.In, err)
 	}
-	cp, err := j.resumePoint(size, hex.EncodeToString(h.Sum(nil)))
+	cp, err := j.resumePoint(ctx, size, hex.EncodeToString(h.Sum(nil)))
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (j *job) loop(ctx context.Context, start checkpoint, size int64, r *bufio.R
 			return fmt.Errorf("read input %s at byte %d: %w", j.cfg.In, cur.InputOffset, err)
 		}
 		if n == 0 { // the end of the input
-			if err := j.checkpoint(cur); err != nil {
+			if err := j.checkpoint(ctx, cur); err != nil {
 				return err
 			}
 			j.finishInput(ctx, start, cur)
@@ -184,7 +184,7 @@ func (j *job) loop(ctx context.Context, start checkpoint, size int64, r *bufio.R
 		cur.NextLine, cur.InputOffset, cur.OutputSize = cur.NextLine+1, cur.InputOffset+int64(n), cur.OutputSize+int64(len(b)+1)
 		j.count(ctx, &cur.Totals, o, itemErr)
 		if pending++; pending >= j.cfg.Checkpoint {
-			if err := j.checkpoint(cur); err != nil {
+			if err := j.checkpoint(ctx, cur); err != nil {
 				return err
 			}
 			pending = 0
@@ -222,8 +222,9 @@ func (j *job) count(ctx context.Context, t *totals, o outputLine, itemErr error)
 }
 
 // checkpoint makes the output durable up to cur.OutputSize, then saves cur:
-// a saved checkpoint never names output bytes that might not be on disk.
-func (j *job) checkpoint(cur checkpoint) error {
+// a saved checkpoint never names output bytes that might not be on disk. It
+// saves after ctx ended too: that is how a stop keeps its progress.
+func (j *job) checkpoint(ctx context.Context, cur checkpoint) error {
 	if cur == j.saved {
 		return nil
 	}
@@ -233,7 +234,7 @@ func (j *job) checkpoint(cur checkpoint) error {
 	if err := j.out.Sync(); err != nil {
 		return fmt.Errorf("fsync output %s: %w", j.cfg.Out, err)
 	}
-	if err := j.save(cur); err != nil {
+	if err := j.save(context.WithoutCancel(ctx), cur); err != nil {
 		return fmt.Errorf("checkpoint at input line %d: %w", cur.NextLine, err)
 	}
 	j.log.Debug("checkpoint saved", "next_line", cur.NextLine+1, "output_bytes", cur.OutputSize)
@@ -241,11 +242,8 @@ func (j *job) checkpoint(cur checkpoint) error {
 }
 
 // save stores cp in the state file, durably.
-func (j *job) save(cp checkpoint) error {
-	if err := j.state.Update(func(c *checkpoint) error { *c = cp; return nil }); err != nil {
-		return err
-	}
-	if err := j.state.Save(); err != nil {
+func (j *job) save(ctx context.Context, cp checkpoint) error {
+	if err := j.state.Update(ctx, func(c *checkpoint) error { *c = cp; return nil }); err != nil {
 		return err
 	}
 	j.saved = cp
@@ -256,7 +254,7 @@ func (j *job) save(cp checkpoint) error {
 // says why the job stopped.
 func (j *job) stop(ctx context.Context, cur checkpoint) error {
 	stopErr := fmt.Errorf("stopped before input line %d: %w", cur.NextLine+1, context.Cause(ctx))
-	if err := j.checkpoint(cur); err != nil {
+	if err := j.checkpoint(ctx, cur); err != nil {
 		return errors.Join(stopErr, err)
 	}
 	j.log.WarnContext(ctx, "stopped; the next run resumes here", "next_line", cur.NextLine+1, "records_done", cur.Totals.Processed)
@@ -357,8 +355,11 @@ func readLine(r *bufio.Reader, limit int) (line []byte, n int, tooLong bool, err
 // does not belong to this input and output. A fresh job saves its first
 // checkpoint before it creates the output, so an output without a
 // checkpoint is never the job's own, and it refuses to touch one.
-func (j *job) resumePoint(size int64, sum string) (checkpoint, error) {
-	cp := j.state.State()
+func (j *job) resumePoint(ctx context.Context, size int64, sum string) (checkpoint, error) {
+	cp, err := j.state.State()
+	if err != nil {
+		return cp, err
+	}
 	startOver := fmt.Sprintf("to start over, remove %s, %s and %s.bak", j.cfg.Out, j.cfg.State, j.cfg.State)
 	switch {
 	case cp.InputSHA256 == "":
@@ -367,7 +368,7 @@ func (j *job) resumePoint(size int64, sum string) (checkpoint, error) {
 				j.cfg.Out, st.Size(), j.cfg.State)
 		}
 		cp = checkpoint{Input: j.cfg.In, InputSize: size, InputSHA256: sum, Output: j.cfg.Out}
-		if err := j.save(cp); err != nil {
+		if err := j.save(ctx, cp); err != nil {
 			return cp, fmt.Errorf("first checkpoint: %w", err)
 		}
 	case cp.Output != j.cfg.Out:

@@ -352,7 +352,7 @@ func TestCancelStopsAtARecordBoundary(t *testing.T) {
 func TestSecondRunIsRefusedWhileTheLockIsHeld(t *testing.T) {
 	f := newJobFiles(t)
 	f.writeRecords(t, 3)
-	held, err := statefile.Open[checkpoint](f.state, nil)
+	held, err := statefile.Open[checkpoint](t.Context(), f.state, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -589,15 +589,12 @@ func readCheckpointOrFail(t *testing.T, state string) checkpoint {
 // setCheckpoint saves cp as the state, as the job would have.
 func setCheckpoint(t *testing.T, state string, cp checkpoint) {
 	t.Helper()
-	sf, err := statefile.Open[checkpoint](state, nil)
+	sf, err := statefile.Open[checkpoint](t.Context(), state, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sf.Close()
-	if err := sf.Update(func(c *checkpoint) error { *c = cp; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if err := sf.Save(); err != nil {
+	if err := sf.Update(t.Context(), func(c *checkpoint) error { *c = cp; return nil }); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	// The state: the checkpoint, the lock against a second run, and the
 	// summary log of runs. It is opened here and nowhere else.
-	state, err := statefile.OpenContext[checkpoint](ctx, cfg.State, &statefile.Options{Logger: logger})
+	state, err := statefile.Open[checkpoint](ctx, cfg.State, &statefile.Options{Logger: logger})
 	if locked, ok := errors.AsType[*statefile.LockedError](err); ok {
 		// The error names the state file and the holder: pid, host, run ID.
 		logger.ErrorContext(ctx, "another run holds the lock; not starting", "error", err.Error(),

@@ -130,13 +130,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, version string,
 	logger.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "quota_service", depURL, "debug_routes", cfg.DebugRoutes)
 	fmt.Fprintf(stderr, banner, "http://"+ln.Addr().String())
 
-	// When ctx ends, Serve turns readiness red, keeps serving for the drain
-	// delay so load balancers stop sending traffic, then lets requests in
-	// flight finish within the shutdown timeout.
+	// When ctx ends (see main), Serve turns readiness red, keeps serving for
+	// the drain delay so load balancers stop sending traffic, then lets
+	// requests in flight finish within the shutdown timeout.
 	return health.Serve(ctx, srv, ln, checker, &health.ServeOptions{
 		DrainDelay:      cfg.ShutdownDrainDelay,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Signals:         []os.Signal{}, // ctx carries the signals (see main)
 		Logger:          logger,
 	})
 }
