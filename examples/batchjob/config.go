@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,243 +10,218 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hardenkit/harden/logx"
 	"github.com/hardenkit/harden/retry"
 )
 
-// config is the validated command line.
+// config is the job's configuration, read once at start-up.
 type config struct {
-	in, out, state string // absolute paths
-	generate       int
-
-	checkpoint       int
-	progress         int
-	progressInterval time.Duration
-	lockTimeout      time.Duration
-	rate             float64
-
-	depURL      string // empty: start the stand-in
-	depTimeout  time.Duration
-	maxAttempts int
-	retryDelay  time.Duration
-	retryMax    time.Duration
-	maxRetryAft time.Duration
-
-	standIn standInConfig
-
-	logLevel  slog.Level
-	logFormat logx.Format
+	In, Out, State   string // absolute paths
+	Generate         int    // write this many sample records to In, and stop
+	Checkpoint       int
+	ProgressInterval time.Duration
+	Rate             float64
+	DepURL           string // empty starts the stand-in
+	DepTimeout       time.Duration
+	MaxAttempts      int
+	RetryDelay       time.Duration
+	FailRate         float64       // the stand-in's
+	DepRetryAfter    time.Duration // the stand-in's
+	LogLevel         slog.Level
+	LogFormat        logx.Format
 }
 
-// standInFlags are the flags that only configure the stand-in dependency.
-var standInFlags = []string{"fail-rate", "fail-max", "dep-latency", "dep-retry-after"}
-
-// parseConfig parses and validates args. On failure it has written the reason
-// to stderr and returns the exit code with ok false: 0 for -h, exitUsage for
-// a bad flag.
-func parseConfig(args []string, stderr io.Writer) (cfg config, code int, ok bool) {
+// parseConfig reads the configuration from flags and, for each flag not on
+// the command line, from its environment variable: -dep-url from
+// BATCHJOB_DEP_URL and so on. A bad value is reported on stderr naming the
+// flag or variable it came from; -h prints the usage and returns
+// flag.ErrHelp.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	c := config{LogFormat: logx.FormatJSON}
 	fs := flag.NewFlagSet("batchjob", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.StringVar(&c.In, "in", "", "input `file`: one JSON object with an \"id\" per line")
+	fs.StringVar(&c.Out, "out", "", "output `file`: one JSON line per input record")
+	fs.StringVar(&c.State, "state", "", "state `file` (default: the output path + \".state\")")
+	fs.IntVar(&c.Generate, "generate", 0, "write `N` sample records to -in, which must not exist, and exit")
+	fs.IntVar(&c.Checkpoint, "checkpoint", 100, "records between checkpoints")
+	fs.DurationVar(&c.ProgressInterval, "progress-interval", 5*time.Second, "time between progress lines")
+	fs.Float64Var(&c.Rate, "rate", 0, "most records per second sent to the dependency (0: no limit)")
+	fs.StringVar(&c.DepURL, "dep-url", "", "`URL` to POST each record to (default: a stand-in started on loopback)")
+	fs.DurationVar(&c.DepTimeout, "dep-timeout", 5*time.Second, "time allowed for each call to the dependency")
+	fs.IntVar(&c.MaxAttempts, "max-attempts", retry.DefaultMaxAttempts, "calls per record, the first included")
+	fs.DurationVar(&c.RetryDelay, "retry-delay", retry.DefaultInitialDelay, "ceiling of the first retry's jittered delay; it doubles per retry")
+	fs.Float64Var(&c.FailRate, "fail-rate", 0.03, "stand-in: `share` of calls answered with 503 or 429")
+	fs.DurationVar(&c.DepRetryAfter, "dep-retry-after", time.Second, "stand-in: Retry-After sent with failures (0: none)")
+	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "lowest `level` logged: DEBUG, INFO, WARN or ERROR")
+	fs.Func("log-format", "`format` of the logs on stderr: json or text (default json)", func(s string) error {
+		if c.LogFormat = logx.Format(s); s != "json" && s != "text" {
+			return errors.New("must be json or text")
+		}
+		return nil
+	})
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: batchjob -in records.jsonl -out results.jsonl [flags]\n"+
-			"       batchjob -generate N -in records.jsonl\n\n"+
-			"Enriches each JSON record of -in through an HTTP dependency, with retries, and\n"+
-			"writes one line per record to -out. Resumes from its checkpoint after a kill.\n"+
-			"Exit codes: 0 succeeded, 1 failed, 2 bad flag, 3 partial (some records failed),\n"+
-			"75 another run holds the lock.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: batchjob -in records.jsonl -out results.jsonl [flags], or -generate N -in records.jsonl\n"+
+			"Exit codes: 0 succeeded, 1 failed, 2 bad flag, 3 partial, 75 another run holds the lock.\n")
 		fs.PrintDefaults()
 	}
 
-	var (
-		in, out, state, level, format string
-	)
-	fs.StringVar(&in, "in", "", "input `file`: one JSON object with an \"id\" per line")
-	fs.StringVar(&out, "out", "", "output `file`: one JSON line per input record")
-	fs.StringVar(&state, "state", "", "state `file` (default: the output path + \".state\")")
-	fs.IntVar(&cfg.generate, "generate", 0, "write `N` sample records to -in (which must not exist) and exit")
-	fs.IntVar(&cfg.checkpoint, "checkpoint", 100, "records between checkpoints")
-	fs.IntVar(&cfg.progress, "progress", 1000, "log progress every `N` records ...")
-	fs.DurationVar(&cfg.progressInterval, "progress-interval", 5*time.Second, "... or after this long, whichever comes first")
-	fs.Float64Var(&cfg.rate, "rate", 0, "most records per second sent to the dependency (0: no limit)")
-	fs.DurationVar(&cfg.lockTimeout, "lock-timeout", 0, "how long to wait for another run to release the lock (0: fail at once)")
-	fs.StringVar(&cfg.depURL, "dep-url", "", "`URL` to POST each record to (default: a stand-in started on loopback)")
-	fs.DurationVar(&cfg.depTimeout, "dep-timeout", 5*time.Second, "timeout of each call to the dependency")
-	fs.IntVar(&cfg.maxAttempts, "max-attempts", retry.DefaultMaxAttempts, "calls per record, the first included")
-	fs.DurationVar(&cfg.retryDelay, "retry-delay", retry.DefaultInitialDelay, "ceiling of the first retry's jittered delay; it doubles per retry")
-	fs.DurationVar(&cfg.retryMax, "retry-max-delay", retry.DefaultMaxDelay, "cap on the delay between retries")
-	fs.DurationVar(&cfg.maxRetryAft, "max-retry-after", retry.DefaultMaxRetryAfter, "cap on the delay a Retry-After header can ask for")
-	fs.Float64Var(&cfg.standIn.FailRate, "fail-rate", 0.05, "stand-in: share of calls answered with 503 or 429 (0 to 1)")
-	fs.IntVar(&cfg.standIn.FailMax, "fail-max", 2, "stand-in: most consecutive failures for one record; below -max-attempts, every record succeeds in the end")
-	fs.DurationVar(&cfg.standIn.Latency, "dep-latency", time.Millisecond, "stand-in: time to answer each call")
-	fs.DurationVar(&cfg.standIn.RetryAfter, "dep-retry-after", time.Second, "stand-in: Retry-After sent with failures (whole seconds; 0: none)")
-	fs.StringVar(&level, "log-level", "info", "`level` of the logs: debug, info, warn or error")
-	fs.StringVar(&format, "log-format", "json", "`format` of the logs on stderr: json or text")
-
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cfg, 0, false
-		}
-		return cfg, exitUsage, false // the flag package has printed the error and the usage
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-
-	if err := cfg.validate(fs.Args(), in, out, state, level, format, set); err != nil {
-		fmt.Fprintf(stderr, "batchjob: %v\nRun batchjob -h for usage.\n", err)
-		return cfg, exitUsage, false
-	}
-	return cfg, 0, true
-}
-
-// validate checks every flag and fills in the derived fields. Its errors
-// start with the name of the flag at fault.
-func (cfg *config) validate(rest []string, in, out, state, level, format string, set map[string]bool) error {
-	if len(rest) > 0 {
-		return fmt.Errorf("unexpected argument %q: the input is given with -in", rest[0])
-	}
-	if err := cfg.logLevel.UnmarshalText([]byte(level)); err != nil {
-		return fmt.Errorf("-log-level: %q is not debug, info, warn or error", level)
-	}
-	switch logx.Format(format) {
-	case logx.FormatJSON, logx.FormatText:
-		cfg.logFormat = logx.Format(format)
-	default:
-		return fmt.Errorf("-log-format: %q is not json or text", format)
-	}
-	if in == "" {
-		return errors.New("-in: required: the JSON-lines file of records")
-	}
-	var err error
-	if cfg.in, err = filepath.Abs(in); err != nil {
-		return fmt.Errorf("-in: %w", err)
-	}
-	if set["generate"] {
-		if cfg.generate < 1 {
-			return fmt.Errorf("-generate: must be at least 1, got %d", cfg.generate)
-		}
-		if _, err := os.Lstat(cfg.in); err == nil {
-			return fmt.Errorf("-in: %s already exists; -generate does not overwrite files", cfg.in)
-		}
-		return checkDir("-in", cfg.in)
-	}
-	if st, err := os.Stat(cfg.in); err != nil {
-		return fmt.Errorf("-in: %w", err)
-	} else if !st.Mode().IsRegular() {
-		return fmt.Errorf("-in: %s is not a regular file", cfg.in)
-	}
-	if out == "" {
-		return errors.New("-out: required: the file to write results to")
-	}
-	if cfg.out, err = filepath.Abs(out); err != nil {
-		return fmt.Errorf("-out: %w", err)
-	}
-	if state == "" {
-		state = cfg.out + ".state"
-	}
-	if cfg.state, err = filepath.Abs(state); err != nil {
-		return fmt.Errorf("-state: %w", err)
-	}
-	if sameFile(cfg.in, cfg.out) {
-		return fmt.Errorf("-out: %s is the input file", cfg.out)
-	}
-	if sameFile(cfg.in, cfg.state) || sameFile(cfg.out, cfg.state) {
-		return fmt.Errorf("-state: %s is the input or the output file", cfg.state)
-	}
-	if st, err := os.Stat(cfg.out); err == nil && !st.Mode().IsRegular() {
-		return fmt.Errorf("-out: %s is not a regular file", cfg.out)
-	}
-	if err := checkDir("-out", cfg.out); err != nil {
-		return err
-	}
-	if err := checkDir("-state", cfg.state); err != nil {
-		return err
-	}
-
-	switch {
-	case cfg.checkpoint < 1:
-		return fmt.Errorf("-checkpoint: must be at least 1, got %d", cfg.checkpoint)
-	case cfg.progress < 1:
-		return fmt.Errorf("-progress: must be at least 1, got %d", cfg.progress)
-	case cfg.progressInterval <= 0:
-		return fmt.Errorf("-progress-interval: must be positive, got %v", cfg.progressInterval)
-	case !(cfg.rate >= 0 && cfg.rate <= 1e6): // also catches NaN
-		return fmt.Errorf("-rate: must be between 0 and 1e6 records per second, got %v", cfg.rate)
-	case cfg.lockTimeout < 0:
-		return fmt.Errorf("-lock-timeout: must not be negative, got %v", cfg.lockTimeout)
-	case cfg.depTimeout <= 0:
-		return fmt.Errorf("-dep-timeout: must be positive, got %v", cfg.depTimeout)
-	case cfg.maxAttempts < 1:
-		return fmt.Errorf("-max-attempts: must be at least 1, got %d", cfg.maxAttempts)
-	case cfg.retryDelay <= 0:
-		return fmt.Errorf("-retry-delay: must be positive, got %v", cfg.retryDelay)
-	case cfg.retryMax < cfg.retryDelay:
-		return fmt.Errorf("-retry-max-delay: must be at least -retry-delay (%v), got %v", cfg.retryDelay, cfg.retryMax)
-	case cfg.maxRetryAft <= 0:
-		return fmt.Errorf("-max-retry-after: must be positive, got %v", cfg.maxRetryAft)
-	}
-	if err := cfg.policy(nil).Validate(); err != nil {
-		return fmt.Errorf("retry flags: %w", err)
-	}
-
-	if cfg.depURL != "" {
-		u, err := url.Parse(cfg.depURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("-dep-url: %q is not an http:// or https:// URL with a host", cfg.depURL)
-		}
-		for _, name := range standInFlags {
-			if set[name] {
-				return fmt.Errorf("-%s: configures the stand-in dependency, which -dep-url replaces", name)
-			}
-		}
-		return nil
-	}
-	switch s := cfg.standIn; {
-	case !(s.FailRate >= 0 && s.FailRate <= 1): // also catches NaN
-		return fmt.Errorf("-fail-rate: must be between 0 and 1, got %v", s.FailRate)
-	case s.FailMax < 0:
-		return fmt.Errorf("-fail-max: must not be negative, got %d", s.FailMax)
-	case s.Latency < 0:
-		return fmt.Errorf("-dep-latency: must not be negative, got %v", s.Latency)
-	case s.RetryAfter < 0:
-		return fmt.Errorf("-dep-retry-after: must not be negative, got %v", s.RetryAfter)
-	}
-	return nil
-}
-
-// policy is the retry policy the flags describe, logging through logger.
-func (cfg *config) policy(logger *slog.Logger) retry.Policy {
-	return retry.Policy{
-		MaxAttempts:    cfg.maxAttempts,
-		InitialDelay:   cfg.retryDelay,
-		MaxDelay:       cfg.retryMax,
-		MaxRetryAfter:  cfg.maxRetryAft,
-		AttemptTimeout: cfg.depTimeout,
-		Logger:         logger,
-	}
-}
-
-// checkDir reports whether the directory that is to hold path exists.
-func checkDir(flagName, path string) error {
-	dir := filepath.Dir(path)
-	st, err := os.Stat(dir)
+	source, err := parseWithEnv(fs, "BATCHJOB_", args, getenv)
 	if err != nil {
-		return fmt.Errorf("%s: the directory of %s: %w", flagName, path, err)
+		return c, err
 	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s: %s is not a directory", flagName, dir)
+	var errs []error
+	bad := func(name, reason string) {
+		errs = append(errs, fmt.Errorf("config: %s=%s: %s", source(name), fs.Lookup(name).Value, reason))
 	}
-	return nil
+	c.checkFiles(bad)
+	switch {
+	case c.Checkpoint < 1:
+		bad("checkpoint", "must be at least 1")
+	case c.ProgressInterval <= 0:
+		bad("progress-interval", "must be positive")
+	case !(c.Rate >= 0 && c.Rate <= 1e6): // NaN too
+		bad("rate", "must be between 0 and 1e6 records per second")
+	case c.DepTimeout <= 0:
+		bad("dep-timeout", "must be positive")
+	case c.MaxAttempts < 1:
+		bad("max-attempts", "must be at least 1")
+	case c.RetryDelay <= 0:
+		bad("retry-delay", "must be positive")
+	case !(c.FailRate >= 0 && c.FailRate <= 1):
+		bad("fail-rate", "must be between 0 and 1")
+	case c.DepRetryAfter < 0:
+		bad("dep-retry-after", "must not be negative")
+	}
+	if u, err := url.Parse(c.DepURL); c.DepURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		bad("dep-url", "must be an http:// or https:// URL with a host")
+	}
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintln(stderr, err)
+		return c, err
+	}
+	return c, nil
 }
 
-// sameFile reports whether a and b name the same file: the same path, or,
-// when both exist, the same file through links.
-func sameFile(a, b string) bool {
-	if filepath.Clean(a) == filepath.Clean(b) {
-		return true
+// checkFiles checks -in, -out and -state and makes them absolute, so that a
+// mistake fails at once rather than after a run has begun.
+func (c *config) checkFiles(bad func(name, reason string)) {
+	if c.In == "" {
+		bad("in", "required: the JSON-lines file of records")
+		return
 	}
+	c.In = absPath(c.In)
+	if c.Generate != 0 {
+		if _, err := os.Lstat(c.In); err == nil || c.Generate < 0 {
+			bad("in", "-generate needs a count above 0 and a file that does not exist yet")
+		}
+		return
+	}
+	if st, err := os.Stat(c.In); err != nil || !st.Mode().IsRegular() {
+		bad("in", "must be an existing regular file")
+		return
+	}
+	if c.Out == "" {
+		bad("out", "required: the file to write results to")
+		return
+	}
+	if c.State == "" {
+		c.State = c.Out + ".state"
+	}
+	c.Out, c.State = absPath(c.Out), absPath(c.State)
+	for _, f := range []struct{ name, path string }{{"out", c.Out}, {"state", c.State}} {
+		if st, err := os.Stat(filepath.Dir(f.path)); err != nil || !st.IsDir() {
+			bad(f.name, "its directory does not exist")
+		}
+	}
+	if sameFile(c.In, c.Out) || sameFile(c.In, c.State) || sameFile(c.Out, c.State) {
+		bad("out", "-in, -out and -state must be three different files")
+	}
+}
+
+// absPath returns path made absolute, or as it is if the working directory
+// is gone (the error then comes when the file is opened).
+func absPath(path string) string {
+	if a, err := filepath.Abs(path); err == nil {
+		return a
+	}
+	return path
+}
+
+// sameFile reports whether a and b name the same file, through links too.
+func sameFile(a, b string) bool {
 	sa, errA := os.Stat(a)
 	sb, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(sa, sb)
+	return a == b || (errA == nil && errB == nil && os.SameFile(sa, sb))
+}
+
+// policy is the retry policy the flags describe.
+func (c *config) policy(logger *slog.Logger) retry.Policy {
+	return retry.Policy{MaxAttempts: c.MaxAttempts, InitialDelay: c.RetryDelay, MaxDelay: max(c.RetryDelay, retry.DefaultMaxDelay),
+		AttemptTimeout: c.DepTimeout, Logger: logger}
+}
+
+// writeSample writes n sample records to a new file at path, one JSON object
+// per line. The same n gives the same file.
+func writeSample(path string, n int) error {
+	var b bytes.Buffer
+	currencies := [...]string{"EUR", "USD", "GBP", "JPY"}
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, `{"id":"r-%05d","amount":%d.%02d,"currency":%q,"customer":"c-%04d"}`+"\n",
+			i, (i*7919)%5000, (i*31)%100, currencies[i%len(currencies)], (i*37)%1000)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b.Bytes())
+	if err = errors.Join(err, f.Sync(), f.Close()); err != nil {
+		os.Remove(path)
+	}
+	return err
+}
+
+// parseWithEnv parses args into fs, then sets every flag the command line
+// left out from its environment variable: the flag's name in upper case with
+// "_" for "-", after prefix. Each flag's usage names its variable. source
+// tells where a flag's value came from, for error messages: "-name" or
+// "NAME". Errors have been printed to fs.Output().
+func parseWithEnv(fs *flag.FlagSet, prefix string, args []string, getenv func(string) string) (source func(name string) string, err error) {
+	envName := func(f *flag.Flag) string { return prefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")) }
+	fs.VisitAll(func(f *flag.Flag) { f.Usage += " [$" + envName(f) + "]" })
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("config: unexpected argument %q: %s takes flags only (see -h)", fs.Arg(0), fs.Name())
+		fmt.Fprintln(fs.Output(), err)
+		return nil, err
+	}
+	fromEnv := map[string]string{}
+	onCommandLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := getenv(envName(f))
+		if v == "" || onCommandLine[f.Name] {
+			return
+		}
+		fromEnv[f.Name] = envName(f)
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, fmt.Errorf("config: %s=%s: %w", envName(f), v, err))
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintln(fs.Output(), err)
+		return nil, err
+	}
+	return func(name string) string {
+		if env, ok := fromEnv[name]; ok {
+			return env
+		}
+		return "-" + name
+	}, nil
 }

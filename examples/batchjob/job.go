@@ -4,12 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,74 +22,21 @@ import (
 	"github.com/hardenkit/harden/statefile"
 )
 
-const (
-	// maxLineBytes is the longest input line read as a record; a longer one
-	// is skipped and recorded as a failed record.
-	maxLineBytes = 1 << 20
-	// maxIDBytes is the longest record ID accepted. IDs travel in a header.
-	maxIDBytes = 200
-	// maxInputEcho is how much of an unparsable line the output keeps.
-	maxInputEcho = 200
-)
+// Every record reaches the output exactly once, whenever the job is killed,
+// because of the order of two writes. Every -checkpoint records the job
+//
+//  1. flushes the output lines it buffered and fsyncs the output, then
+//  2. saves a checkpoint naming the input lines done and the output's length,
+//     atomically and durably (statefile).
+//
+// So the first OutputSize bytes of the output hold the results of exactly the
+// first NextLine input lines. On start the job cuts the output back to
+// OutputSize, dropping whatever a killed run wrote after its last checkpoint,
+// and reads the input from InputOffset on. The dependency may see a record
+// again after a kill, so each call carries the record's ID as its
+// Idempotency-Key.
 
-// Output statuses.
-const (
-	statusOK     = "ok"
-	statusFailed = "failed"
-)
-
-// outputLine is one line of the output: the result for one input record.
-type outputLine struct {
-	Line       int64           `json:"line"`
-	ID         string          `json:"id,omitempty"`
-	Status     string          `json:"status"`
-	Attempts   int             `json:"attempts,omitempty"`
-	Error      string          `json:"error,omitempty"`
-	Record     json.RawMessage `json:"record,omitempty"`
-	Input      string          `json:"input,omitempty"` // the start of a line that is not a JSON object
-	Enrichment json.RawMessage `json:"enrichment,omitempty"`
-}
-
-// runJob opens the state, runs the job once and returns the exit code.
-func runJob(ctx context.Context, cfg config, logger *slog.Logger) int {
-	f, err := statefile.OpenContext[checkpoint](ctx, cfg.state, &statefile.Options{
-		Logger:      logger,
-		LockTimeout: cfg.lockTimeout,
-	})
-	if le := (*statefile.LockedError)(nil); errors.As(err, &le) {
-		// The error names the state file and the holder: pid, host, run ID
-		// and start time.
-		logger.ErrorContext(ctx, "another run holds the lock; not starting", "error", err.Error(),
-			"holder_pid", le.Holder.PID, "holder_run_id", le.Holder.RunID, "exit_code", exitLocked)
-		return exitLocked
-	}
-	if err != nil {
-		logger.ErrorContext(ctx, "cannot open the state file", "error", err.Error())
-		return statefile.ExitCode(statefile.StatusFailed)
-	}
-	defer f.Close()
-
-	run, err := f.Begin(ctx)
-	if err != nil {
-		logger.ErrorContext(ctx, "cannot start the run", "error", err.Error())
-		return statefile.ExitCode(statefile.StatusFailed)
-	}
-	j := &job{cfg: cfg, log: logger.With("run_id", run.ID()), state: f, run: run, now: time.Now}
-	// Finish logs the run's summary line, with the error if the run stopped
-	// early, and appends it to the summary log.
-	rec, err := run.Finish(j.execute(ctx))
-	code := statefile.ExitCode(rec.Status)
-	if err != nil {
-		j.log.ErrorContext(ctx, "cannot record the end of the run", "error", err.Error())
-		code = max(code, statefile.ExitCode(statefile.StatusFailed))
-	}
-	return code
-}
-
-// checkpoint is the job's state, kept in the state file: how far the input
-// has been processed, what the output held at that point, and the input it
-// belongs to. See the package doc for why this makes every record appear
-// exactly once.
+// checkpoint is the job's state in the state file.
 type checkpoint struct {
 	Input       string `json:"input"`
 	InputSize   int64  `json:"input_size"`
@@ -92,7 +44,7 @@ type checkpoint struct {
 	Output      string `json:"output"`
 	NextLine    int64  `json:"next_line"`    // input lines done
 	InputOffset int64  `json:"input_offset"` // where line NextLine+1 starts
-	OutputSize  int64  `json:"output_size"`  // output length once those lines were written
+	OutputSize  int64  `json:"output_size"`  // the output's length once those lines were written
 	Totals      totals `json:"totals"`
 }
 
@@ -104,143 +56,155 @@ type totals struct {
 	Retried   int64 `json:"retried"`
 }
 
+// outputLine is the result for one input record.
+type outputLine struct {
+	Line       int64           `json:"line"`
+	ID         string          `json:"id,omitempty"`
+	Status     string          `json:"status"` // statusOK or statusFailed
+	Attempts   int             `json:"attempts,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	Record     json.RawMessage `json:"record,omitempty"`
+	Input      string          `json:"input,omitempty"` // the start of a line that is not a JSON object
+	Enrichment json.RawMessage `json:"enrichment,omitempty"`
+}
+
+const (
+	statusOK, statusFailed = "ok", "failed"
+	maxLineBytes           = 1 << 20 // a longer line is a failed record
+	maxIDBytes             = 200     // IDs travel in a header
+	maxInputEcho           = 200     // how much of a broken line the output keeps
+)
+
 // job is one run of the batch job.
 type job struct {
 	cfg   config
 	log   *slog.Logger
 	state *statefile.File[checkpoint]
 	run   *statefile.Run
-	now   func() time.Time
 	dep   *enricher
-	saved checkpoint // the checkpoint last saved
+	out   *os.File
+	w     *bufio.Writer // buffers out
+	saved checkpoint    // the checkpoint last saved
 }
 
-// execute processes the input from the checkpoint on. It returns nil when the
-// input is complete, and an error when it stopped before.
+// execute processes the input from the checkpoint on. It returns nil when
+// the input is complete, and an error when it stopped before.
 func (j *job) execute(ctx context.Context) error {
-	fp, err := fingerprint(j.cfg.in)
+	in, err := os.Open(j.cfg.In)
 	if err != nil {
-		return err
-	}
-	cp, err := j.resumePoint(fp)
-	if err != nil {
-		return err
-	}
-	j.saved = cp
-	out, discarded, err := openOutput(j.cfg.out, cp.OutputSize)
-	if err != nil {
-		return err
-	}
-	defer out.Close()
-	in, err := os.Open(j.cfg.in)
-	if err != nil {
-		return fmt.Errorf("open input: %w", err)
+		return fmt.Errorf("input: %w", err)
 	}
 	defer in.Close()
+	// The input's size and SHA-256: resuming against an input whose content
+	// changed would mix the results of two files. (For inputs of many
+	// gigabytes, size and modification time may be enough.)
+	h := sha256.New()
+	size, err := io.Copy(h, in)
+	if err != nil {
+		return fmt.Errorf("input %s: %w", j.cfg.In, err)
+	}
+	cp, err := j.resumePoint(ctx, size, hex.EncodeToString(h.Sum(nil)))
+	if err != nil {
+		return err
+	}
+	discarded, err := j.openOutput(cp.OutputSize)
+	if err != nil {
+		return err
+	}
+	defer j.out.Close()
 	if _, err := in.Seek(cp.InputOffset, io.SeekStart); err != nil {
-		return fmt.Errorf("input %s: seek to byte %d: %w", j.cfg.in, cp.InputOffset, err)
+		return fmt.Errorf("input %s: %w", j.cfg.In, err)
 	}
 
-	depURL := j.cfg.depURL
+	depURL := j.cfg.DepURL
 	if depURL == "" {
-		s, err := startStandIn(j.cfg.standIn)
+		url, stop, err := startStandIn(j.cfg.FailRate, j.cfg.DepRetryAfter)
 		if err != nil {
 			return err
 		}
-		defer func() {
-			calls, failed := s.Stats()
-			j.log.DebugContext(ctx, "stand-in dependency stopped", "calls", calls, "failed_on_purpose", failed)
-			s.Close()
-		}()
-		depURL = s.URL()
+		defer stop()
+		depURL = url
 	}
 	j.dep = newEnricher(depURL, j.cfg.policy(j.log))
 	defer j.dep.Close()
 
-	j.log.InfoContext(ctx, "batch job started",
-		"input", j.cfg.in, "output", j.cfg.out, "state", j.cfg.state, "dependency", depURL,
-		"records", fp.records, "resume_at_line", cp.NextLine+1, "records_done", cp.Totals.Processed,
-		"output_bytes", cp.OutputSize, "discarded_output_bytes", discarded)
-	if discarded > 0 {
-		j.log.InfoContext(ctx, "discarded output written after the last checkpoint; those records are processed again",
-			"bytes", discarded, "output", j.cfg.out)
-	}
-	return j.loop(ctx, cp, fp, in, out)
+	j.log.InfoContext(ctx, "batch job started", "input", j.cfg.In, "output", j.cfg.Out, "state", j.cfg.State,
+		"dependency", depURL, "resume_at_line", cp.NextLine+1, "records_done", cp.Totals.Processed, "discarded_output_bytes", discarded)
+	return j.loop(ctx, cp, size, bufio.NewReaderSize(in, 64<<10))
 }
 
 // loop processes records from cp on, taking a checkpoint every
-// cfg.checkpoint records, at the end of the input and when ctx ends.
-func (j *job) loop(ctx context.Context, cp checkpoint, fp inputPrint, in io.Reader, out *os.File) error {
-	r := bufio.NewReaderSize(in, 64<<10)
-	w := bufio.NewWriterSize(out, 64<<10)
-	cur := cp
-	pending := 0 // records since the last checkpoint
-	prog := newProgress(j.now(), cp.Totals.Processed)
-	pace := newPacer(j.cfg.rate)
-	var buf []byte
-
+// cfg.Checkpoint records, at the end of the input and when ctx ends.
+func (j *job) loop(ctx context.Context, start checkpoint, size int64, r *bufio.Reader) error {
+	cur, pending := start, 0
+	var pace <-chan time.Time // a tick per record, when -rate is set
+	if j.cfg.Rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / j.cfg.Rate))
+		defer t.Stop()
+		pace = t.C
+	}
+	lastLog, lastDone := time.Now(), cur.Totals.Processed
 	for {
 		if ctx.Err() != nil {
-			return j.stop(ctx, w, out, cur)
+			return j.stop(ctx, cur)
 		}
 		line, n, tooLong, err := readLine(r, maxLineBytes)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("read input %s at byte %d: %w", j.cfg.in, cur.InputOffset, err)
+			return fmt.Errorf("read input %s at byte %d: %w", j.cfg.In, cur.InputOffset, err)
 		}
-		if n == 0 { // end of input
-			if err := j.checkpoint(w, out, cur); err != nil {
+		if n == 0 { // the end of the input
+			if err := j.checkpoint(ctx, cur); err != nil {
 				return err
 			}
-			j.finishInput(ctx, cp, cur, fp)
+			j.finishInput(ctx, start, cur)
 			return nil
 		}
-		if len(bytes.TrimSpace(line)) == 0 && !tooLong { // blank line: not a record
-			cur.NextLine++
-			cur.InputOffset += int64(n)
+		if len(bytes.TrimSpace(line)) == 0 && !tooLong { // a blank line is no record
+			cur.NextLine, cur.InputOffset = cur.NextLine+1, cur.InputOffset+int64(n)
 			continue
 		}
-
-		if pace.wait(ctx, j.now()) != nil {
-			return j.stop(ctx, w, out, cur)
+		if pace != nil {
+			select {
+			case <-pace:
+			case <-ctx.Done():
+				return j.stop(ctx, cur)
+			}
 		}
-		o, itemErr, interrupted := j.process(ctx, cur.NextLine+1, line, tooLong)
-		if interrupted {
-			// The call was cut short: this record is not written, and the
-			// next run starts with it.
-			return j.stop(ctx, w, out, cur)
+		o, itemErr := j.process(ctx, cur.NextLine+1, line, tooLong)
+		if ctx.Err() != nil && itemErr != nil {
+			return j.stop(ctx, cur) // cut short: not written; the next run starts with it
 		}
-		buf, err = appendJSONLine(buf[:0], o)
+		b, err := json.Marshal(o)
 		if err != nil {
 			return fmt.Errorf("encode the result of input line %d: %w", o.Line, err)
 		}
-		if _, err := w.Write(buf); err != nil {
-			return fmt.Errorf("write output %s: %w", j.cfg.out, err)
+		if _, err := j.w.Write(append(b, '\n')); err != nil {
+			return fmt.Errorf("write output %s: %w", j.cfg.Out, err)
 		}
-		cur.NextLine++
-		cur.InputOffset += int64(n)
-		cur.OutputSize += int64(len(buf))
+		cur.NextLine, cur.InputOffset, cur.OutputSize = cur.NextLine+1, cur.InputOffset+int64(n), cur.OutputSize+int64(len(b)+1)
 		j.count(ctx, &cur.Totals, o, itemErr)
-
-		if pending++; pending >= j.cfg.checkpoint {
-			if err := j.checkpoint(w, out, cur); err != nil {
+		if pending++; pending >= j.cfg.Checkpoint {
+			if err := j.checkpoint(ctx, cur); err != nil {
 				return err
 			}
 			pending = 0
 		}
-		if prog.due(j.now(), cur.Totals.Processed, j.cfg.progress, j.cfg.progressInterval) {
-			prog.log(ctx, j.log, j.now(), cur, fp.records)
+		if now := time.Now(); now.Sub(lastLog) >= j.cfg.ProgressInterval {
+			done := cur.Totals.Processed
+			j.log.InfoContext(ctx, "progress", "done", done, "percent", 100*cur.InputOffset/max(size, 1),
+				"succeeded", cur.Totals.Succeeded, "failed", cur.Totals.Failed, "retried", cur.Totals.Retried,
+				"rate_per_s", int64(float64(done-lastDone)/now.Sub(lastLog).Seconds()))
+			lastLog, lastDone = now, done
 		}
 	}
 }
 
 // count adds one processed record to the run and the totals.
 func (j *job) count(ctx context.Context, t *totals, o outputLine, itemErr error) {
-	t.Processed++
+	retried := max(o.Attempts-1, 0)
+	t.Processed, t.Retried = t.Processed+1, t.Retried+int64(retried)
 	j.run.Add("processed", 1)
-	if o.Attempts > 1 {
-		t.Retried += int64(o.Attempts - 1)
-		j.run.Add("retried", o.Attempts-1)
-	}
+	j.run.Add("retried", retried)
 	if o.Status == statusOK {
 		t.Succeeded++
 		j.run.Add("succeeded", 1)
@@ -253,91 +217,84 @@ func (j *job) count(ctx context.Context, t *totals, o outputLine, itemErr error)
 		item = fmt.Sprintf("line %d", o.Line)
 	}
 	j.run.ItemFailed(item, itemErr)
-	j.log.WarnContext(withRecordID(ctx, o.ID), "record failed; written to the output marked failed",
+	j.log.WarnContext(context.WithValue(ctx, recordIDKey{}, o.ID), "record failed; written to the output marked failed",
 		"line", o.Line, "attempts", o.Attempts, "error", itemErr.Error())
 }
 
-// checkpoint makes the output durable up to cur.OutputSize, then saves cur.
-// The order is what makes a kill at any moment safe: a saved checkpoint never
-// names output bytes that might not be on disk.
-func (j *job) checkpoint(w *bufio.Writer, out *os.File, cur checkpoint) error {
+// checkpoint makes the output durable up to cur.OutputSize, then saves cur:
+// a saved checkpoint never names output bytes that might not be on disk. It
+// saves after ctx ended too: that is how a stop keeps its progress.
+func (j *job) checkpoint(ctx context.Context, cur checkpoint) error {
 	if cur == j.saved {
 		return nil
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("write output %s: %w", j.cfg.out, err)
+	if err := j.w.Flush(); err != nil {
+		return fmt.Errorf("write output %s: %w", j.cfg.Out, err)
 	}
-	if err := out.Sync(); err != nil {
-		return fmt.Errorf("fsync output %s: %w", j.cfg.out, err)
+	if err := j.out.Sync(); err != nil {
+		return fmt.Errorf("fsync output %s: %w", j.cfg.Out, err)
 	}
-	if err := j.state.Update(func(c *checkpoint) error { *c = cur; return nil }); err != nil {
+	if err := j.save(context.WithoutCancel(ctx), cur); err != nil {
 		return fmt.Errorf("checkpoint at input line %d: %w", cur.NextLine, err)
 	}
-	if err := j.state.Save(); err != nil {
-		return fmt.Errorf("checkpoint at input line %d: %w", cur.NextLine, err)
-	}
-	j.saved = cur
 	j.log.Debug("checkpoint saved", "next_line", cur.NextLine+1, "output_bytes", cur.OutputSize)
 	return nil
 }
 
-// stop takes a checkpoint after ctx ended and returns the run's error, which
-// matches context.Canceled and says why the job stopped.
-func (j *job) stop(ctx context.Context, w *bufio.Writer, out *os.File, cur checkpoint) error {
-	stopErr := fmt.Errorf("stopped before input line %d: %w", cur.NextLine+1, context.Cause(ctx))
-	if cause := context.Cause(ctx); !errors.Is(cause, ctx.Err()) { // a cause of the caller's own
-		stopErr = fmt.Errorf("stopped before input line %d: %w: %w", cur.NextLine+1, cause, ctx.Err())
+// save stores cp in the state file, durably.
+func (j *job) save(ctx context.Context, cp checkpoint) error {
+	if err := j.state.Update(ctx, func(c *checkpoint) error { *c = cp; return nil }); err != nil {
+		return err
 	}
-	if err := j.checkpoint(w, out, cur); err != nil {
+	j.saved = cp
+	return nil
+}
+
+// stop takes a checkpoint after ctx ended and returns the run's error, which
+// says why the job stopped.
+func (j *job) stop(ctx context.Context, cur checkpoint) error {
+	stopErr := fmt.Errorf("stopped before input line %d: %w", cur.NextLine+1, context.Cause(ctx))
+	if err := j.checkpoint(ctx, cur); err != nil {
 		return errors.Join(stopErr, err)
 	}
-	j.log.WarnContext(ctx, "stopped; the next run resumes here", "next_line", cur.NextLine+1,
-		"records_done", cur.Totals.Processed, "cause", context.Cause(ctx).Error())
+	j.log.WarnContext(ctx, "stopped; the next run resumes here", "next_line", cur.NextLine+1, "records_done", cur.Totals.Processed)
 	return stopErr
 }
 
-// finishInput logs the totals of a completed input, and makes a run that
-// completes an input whose earlier records failed (in runs that were killed
-// or stopped) end partial, like the run that would have done it in one go.
-func (j *job) finishInput(ctx context.Context, start, cur checkpoint, fp inputPrint) {
-	if earlier := start.Totals.Failed; earlier > 0 {
-		j.run.ItemFailed("earlier runs", fmt.Errorf(
-			"%d records failed in runs before this one; the output has them marked failed, those runs' records name them", earlier))
+// finishInput logs the totals of the completed input. A run that completes
+// an input whose records failed in earlier, stopped runs ends partial, like
+// one run that did it all.
+func (j *job) finishInput(ctx context.Context, start, cur checkpoint) {
+	if start.Totals.Failed > 0 {
+		j.run.ItemFailed("earlier runs", fmt.Errorf("%d records failed in runs before this one; the output has them marked failed", start.Totals.Failed))
 	}
 	level := slog.LevelInfo
 	if cur.Totals.Failed > 0 {
 		level = slog.LevelWarn
 	}
-	j.log.Log(ctx, level, "input complete",
-		"records", cur.Totals.Processed, "succeeded", cur.Totals.Succeeded, "failed", cur.Totals.Failed,
-		"retried", cur.Totals.Retried, "this_run", cur.Totals.Processed-start.Totals.Processed,
-		"output", j.cfg.out, "output_bytes", cur.OutputSize, "input_records", fp.records)
+	j.log.Log(ctx, level, "input complete", "records", cur.Totals.Processed, "succeeded", cur.Totals.Succeeded,
+		"failed", cur.Totals.Failed, "retried", cur.Totals.Retried, "this_run", cur.Totals.Processed-start.Totals.Processed)
 }
 
-// process handles one input line. interrupted reports that ctx ended while
-// the record was being processed, so it has no result to write.
-func (j *job) process(ctx context.Context, lineNo int64, line []byte, tooLong bool) (o outputLine, itemErr error, interrupted bool) {
+// process handles one input line and returns its output line; itemErr says
+// why the record failed.
+func (j *job) process(ctx context.Context, lineNo int64, line []byte, tooLong bool) (o outputLine, itemErr error) {
 	o = outputLine{Line: lineNo, Status: statusFailed}
-	fail := func(err error) (outputLine, error, bool) {
+	fail := func(err error) (outputLine, error) {
 		o.Error = err.Error()
-		return o, err, false
-	}
-	if tooLong {
-		o.Input = echo(line)
-		return fail(fmt.Errorf("line %d is longer than %d bytes", lineNo, maxLineBytes))
+		return o, err
 	}
 	rec := bytes.TrimSpace(line)
 	var head struct {
 		ID json.RawMessage `json:"id"`
 	}
-	// Unmarshal checks the whole line is valid JSON before it decodes.
-	var syntax *json.SyntaxError
-	if err := json.Unmarshal(rec, &head); rec[0] != '{' || errors.As(err, &syntax) {
+	switch err := json.Unmarshal(rec, &head); {
+	case tooLong:
+		o.Input = echo(line)
+		return fail(fmt.Errorf("line %d is longer than %d bytes", lineNo, maxLineBytes))
+	case rec[0] != '{' || err != nil:
 		o.Input = echo(line)
 		return fail(fmt.Errorf("line %d is not a JSON object", lineNo))
-	} else if err != nil {
-		o.Record = rec
-		return fail(fmt.Errorf("line %d: %w", lineNo, err))
 	}
 	o.Record = rec
 	if len(head.ID) == 0 || string(head.ID) == "null" {
@@ -347,93 +304,127 @@ func (j *job) process(ctx context.Context, lineNo int64, line []byte, tooLong bo
 		return fail(fmt.Errorf(`line %d: "id" is not a string`, lineNo))
 	}
 	if !validID(o.ID) {
-		id := o.ID
 		o.ID = ""
-		return fail(fmt.Errorf(`line %d: "id" %q is not 1 to %d bytes of text without control characters`, lineNo, echo([]byte(id)), maxIDBytes))
+		return fail(fmt.Errorf(`line %d: "id" is not 1 to %d bytes of text without control characters`, lineNo, maxIDBytes))
 	}
-
-	enr, attempts, err := j.dep.Enrich(withRecordID(ctx, o.ID), o.ID, rec)
+	enrichment, attempts, err := j.dep.Enrich(context.WithValue(ctx, recordIDKey{}, o.ID), o.ID, rec)
 	o.Attempts = attempts
 	if err != nil {
-		if ctx.Err() != nil {
-			return o, nil, true
-		}
 		return fail(err)
 	}
-	o.Status, o.Enrichment = statusOK, enr
-	return o, nil, false
+	o.Status, o.Enrichment = statusOK, enrichment
+	return o, nil
 }
 
 // validID reports whether id can be used as a record ID, in logs and in the
 // Idempotency-Key header.
 func validID(id string) bool {
-	if id == "" || len(id) > maxIDBytes || !utf8.ValidString(id) {
-		return false
-	}
-	return !strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	return id != "" && len(id) <= maxIDBytes && utf8.ValidString(id) &&
+		!strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
-// echo returns the start of line as valid text, for the output and logs.
+// echo returns the start of line as valid text, for the output.
 func echo(line []byte) string {
-	if len(line) > maxInputEcho {
-		line = line[:maxInputEcho]
-	}
-	return strings.ToValidUTF8(string(line), "\uFFFD")
-}
-
-// appendJSONLine appends o as one JSON line.
-func appendJSONLine(dst []byte, o outputLine) ([]byte, error) {
-	b, err := json.Marshal(o)
-	if err != nil {
-		return dst, err
-	}
-	dst = append(dst, b...)
-	return append(dst, '\n'), nil
+	return strings.ToValidUTF8(string(line[:min(len(line), maxInputEcho)]), "\uFFFD")
 }
 
 // readLine reads one line from r without its line ending. n is how many
 // bytes of input it consumed (0 at the end of the input). A line longer than
-// max is consumed whole but returned cut to max, with tooLong set. The line
-// may point into r's buffer: it is valid until the next read.
-func readLine(r *bufio.Reader, max int) (line []byte, n int, tooLong bool, err error) {
-	chunk, err := r.ReadSlice('\n')
-	n = len(chunk)
-	if errors.Is(err, bufio.ErrBufferFull) { // a line longer than the buffer
-		line = append([]byte(nil), chunk...)
+// limit is consumed whole but returned cut to limit, with tooLong set. The
+// line may point into r's buffer: it is valid until the next read.
+func readLine(r *bufio.Reader, limit int) (line []byte, n int, tooLong bool, err error) {
+	line, err = r.ReadSlice('\n')
+	n = len(line)
+	if errors.Is(err, bufio.ErrBufferFull) { // longer than the buffer
+		line = bytes.Clone(line)
 		for errors.Is(err, bufio.ErrBufferFull) {
+			var chunk []byte
 			chunk, err = r.ReadSlice('\n')
 			n += len(chunk)
-			if room := max + 2 - len(line); room > 0 { // +2: room for "\r\n"
-				line = append(line, chunk[:min(len(chunk), room)]...)
-			}
+			line = append(line, chunk[:min(len(chunk), max(0, limit+2-len(line)))]...) // +2: room for "\r\n"
 		}
-	} else {
-		line = chunk
 	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	if len(line) > max {
-		line, tooLong = line[:max], true
+	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+	if len(line) > limit {
+		line, tooLong = line[:limit], true
 	}
 	return line, n, tooLong, err
 }
 
-// recordIDKey is the context key of the record being processed.
-type recordIDKey struct{}
-
-// withRecordID returns ctx carrying the record's ID, which the logger adds to
-// every line logged with it (the retry warnings, for one).
-func withRecordID(ctx context.Context, id string) context.Context {
-	if id == "" {
-		return ctx
+// resumePoint returns the checkpoint to start from, refusing a state that
+// does not belong to this input and output. A fresh job saves its first
+// checkpoint before it creates the output, so an output without a
+// checkpoint is never the job's own, and it refuses to touch one.
+func (j *job) resumePoint(ctx context.Context, size int64, sum string) (checkpoint, error) {
+	cp, err := j.state.State()
+	if err != nil {
+		return cp, err
 	}
-	return context.WithValue(ctx, recordIDKey{}, id)
+	startOver := fmt.Sprintf("to start over, remove %s, %s and %s.bak", j.cfg.Out, j.cfg.State, j.cfg.State)
+	switch {
+	case cp.InputSHA256 == "":
+		if st, err := os.Stat(j.cfg.Out); err == nil && st.Size() > 0 {
+			return cp, fmt.Errorf("output %s already holds %d bytes, but the state file %s has no checkpoint for it: move the output aside or choose another -out",
+				j.cfg.Out, st.Size(), j.cfg.State)
+		}
+		cp = checkpoint{Input: j.cfg.In, InputSize: size, InputSHA256: sum, Output: j.cfg.Out}
+		if err := j.save(ctx, cp); err != nil {
+			return cp, fmt.Errorf("first checkpoint: %w", err)
+		}
+	case cp.Output != j.cfg.Out:
+		return cp, fmt.Errorf("the state file %s holds the checkpoint of output %s, not %s: pass that -out, or another -state", j.cfg.State, cp.Output, j.cfg.Out)
+	case cp.InputSize != size || cp.InputSHA256 != sum:
+		return cp, fmt.Errorf("input %s is not the input of the checkpoint (%s, %d bytes, sha256 %.16s…), so the output holds results of other records; %s",
+			j.cfg.In, cp.Input, cp.InputSize, cp.InputSHA256, startOver)
+	case cp.InputOffset < 0 || cp.InputOffset > size || cp.NextLine < 0 || cp.OutputSize < 0:
+		return cp, fmt.Errorf("the checkpoint in %s is inconsistent; %s", j.cfg.State, startOver)
+	}
+	j.saved = cp
+	return cp, nil
 }
 
-// recordIDAttr is the logx extractor for withRecordID.
-func recordIDAttr(ctx context.Context) slog.Attr {
-	if id, ok := ctx.Value(recordIDKey{}).(string); ok {
-		return slog.String("record_id", id)
+// openOutput opens the output at size, the length the checkpoint names,
+// cutting off whatever a killed run wrote after that checkpoint. It refuses
+// an output shorter than size, or that does not end a line there: that is
+// not the file the checkpoint was taken with.
+func (j *job) openOutput(size int64) (discarded int64, err error) {
+	_, statErr := os.Lstat(j.cfg.Out)
+	f, err := os.OpenFile(j.cfg.Out, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return 0, fmt.Errorf("output: %w", err)
 	}
-	return slog.Attr{}
+	refuse := func(format string, args ...any) (int64, error) {
+		f.Close()
+		return 0, fmt.Errorf("output %s: "+format+"; refusing to continue (to start over, remove the output and the state file and its backup)", append([]any{j.cfg.Out}, args...)...)
+	}
+	st, err := f.Stat()
+	last := []byte{'\n'}
+	if err == nil && size > 0 && st.Size() >= size {
+		_, err = f.ReadAt(last, size-1)
+	}
+	switch {
+	case err != nil:
+		return refuse("%v", err)
+	case st.Size() < size:
+		return refuse("%d bytes, shorter than the %d bytes the checkpoint says were written", st.Size(), size)
+	case last[0] != '\n':
+		return refuse("does not end a line at byte %d, where the checkpoint says it does", size)
+	}
+	_, err = f.Seek(size, io.SeekStart)
+	if err = errors.Join(err, f.Truncate(size), f.Sync()); err != nil {
+		return refuse("cut back to %d bytes: %v", size, err)
+	}
+	// A checkpoint will soon name bytes of a new file: its directory entry
+	// must survive a power loss too. (Windows journals it by itself.)
+	if errors.Is(statErr, fs.ErrNotExist) && runtime.GOOS != "windows" {
+		d, err := os.Open(filepath.Dir(j.cfg.Out))
+		if err == nil {
+			err = errors.Join(d.Sync(), d.Close())
+		}
+		if err != nil {
+			return refuse("fsync its directory: %v", err)
+		}
+	}
+	j.out, j.w = f, bufio.NewWriterSize(f, 64<<10)
+	return st.Size() - size, nil
 }

@@ -24,7 +24,7 @@ import (
 func TestRunProcessesEveryRecordOnce(t *testing.T) {
 	f := newJobFiles(t)
 	f.writeRecords(t, 120)
-	args := f.args(append([]string{"-checkpoint", "7", "-progress", "50", "-fail-rate", "0.5", "-fail-max", "2", "-log-level", "debug"}, fast...)...)
+	args := f.args(append([]string{"-checkpoint", "7", "-progress-interval", "1ns", "-fail-rate", "0.5", "-log-level", "debug"}, fast...)...)
 
 	code, _, stderr := runInProcess(t, t.Context(), args...)
 	if code != 0 {
@@ -46,8 +46,8 @@ func TestRunProcessesEveryRecordOnce(t *testing.T) {
 			t.Errorf("log line without the run's run_id %s: %v", rec.RunID, l)
 		}
 	}
-	if p := findLog(logs, "progress"); p == nil || p["rate_per_s"] == nil || p["done"] == nil || p["total"] != 120.0 {
-		t.Errorf("no progress line with done, total and rate_per_s: %v", p)
+	if p := findLog(logs, "progress"); p == nil || p["rate_per_s"] == nil || p["done"] != 1.0 || p["percent"] != 0.0 {
+		t.Errorf("no progress line after the first record with done, percent and rate_per_s: %v", p)
 	}
 	if r := findLog(logs, "retry: attempt failed, retrying"); r == nil || r["record_id"] == nil {
 		t.Errorf("no retry warning carrying the record_id: %v", r)
@@ -298,30 +298,30 @@ func TestBadRecordsEndPartial(t *testing.T) {
 func TestRetriesExhaustedFailTheRecord(t *testing.T) {
 	f := newJobFiles(t)
 	f.writeRecords(t, 4)
-	code, _, stderr := runInProcess(t, t.Context(), f.args(append([]string{"-fail-rate", "1", "-fail-max", "5", "-max-attempts", "3"}, fast...)...)...)
+	code, _, stderr := runInProcess(t, t.Context(), f.args(append([]string{"-fail-rate", "1", "-max-attempts", "1"}, fast...)...)...)
 	if code != 3 {
 		t.Fatalf("exit code %d, want 3; stderr:\n%s", code, stderr)
 	}
 	for _, o := range readOutput(t, f.out) {
-		if o.Status != statusFailed || o.Attempts != 3 || !strings.Contains(o.Error, "retry: 3 attempts failed") {
-			t.Errorf("line %d: status %q, attempts %d, error %q; want failed after 3 attempts", o.Line, o.Status, o.Attempts, o.Error)
+		if o.Status != statusFailed || o.Attempts != 1 || !strings.Contains(o.Error, "retry: 1 attempt failed") {
+			t.Errorf("line %d: status %q, attempts %d, error %q; want failed after 1 attempt", o.Line, o.Status, o.Attempts, o.Error)
 		}
 	}
-	if rec := lastRun(t, f.state); rec.Items["retried"] != 8 || rec.ItemFailures != 4 {
-		t.Errorf("summary log items %v, %d failures; want 8 retries, 4 failures", rec.Items, rec.ItemFailures)
+	if rec := lastRun(t, f.state); rec.Items["retried"] != 0 || rec.ItemFailures != 4 {
+		t.Errorf("summary log items %v, %d failures; want no retries, 4 failures", rec.Items, rec.ItemFailures)
 	}
 }
 
 func TestCancelStopsAtARecordBoundary(t *testing.T) {
 	f := newJobFiles(t)
 	f.writeRecords(t, 200)
-	args := f.args(append([]string{"-rate", "400", "-checkpoint", "1000", "-progress", "10"}, fast...)...)
+	args := f.args(append([]string{"-rate", "400", "-checkpoint", "1000", "-progress-interval", "1ns"}, fast...)...)
 
 	ctx, cancel := context.WithCancelCause(t.Context())
 	defer cancel(nil)
 	var errb lockedBuffer
 	done := make(chan int)
-	go func() { done <- run(ctx, args, io.Discard, &errb) }()
+	go func() { done <- run(ctx, args, func(string) string { return "" }, io.Discard, &errb) }()
 	waitFor(t, func() bool { return strings.Contains(errb.String(), `"msg":"progress"`) }, done)
 	cancel(errors.New("told to stop"))
 	code := <-done
@@ -331,7 +331,7 @@ func TestCancelStopsAtARecordBoundary(t *testing.T) {
 
 	rec := lastRun(t, f.state)
 	if rec.Status != statefile.StatusFailed || !strings.Contains(rec.Error, "stopped before input line") ||
-		!strings.Contains(rec.Error, "told to stop") || !strings.Contains(rec.Error, "context canceled") {
+		!strings.Contains(rec.Error, "told to stop") {
 		t.Errorf("summary log: status %s, error %q; want failed, stopped by the cancellation", rec.Status, rec.Error)
 	}
 	// The stop took a checkpoint: the output holds exactly the records it names.
@@ -352,7 +352,7 @@ func TestCancelStopsAtARecordBoundary(t *testing.T) {
 func TestSecondRunIsRefusedWhileTheLockIsHeld(t *testing.T) {
 	f := newJobFiles(t)
 	f.writeRecords(t, 3)
-	held, err := statefile.Open[checkpoint](f.state, nil)
+	held, err := statefile.Open[checkpoint](t.Context(), f.state, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestDependencyURL(t *testing.T) {
 		mu.Unlock()
 		switch {
 		case rec.ID == "r-00002" && n == 1:
-			result.WriteProblem(w, r, result.Unavailable("", time.Second))
+			result.WriteProblem(w, r, result.Unavailable("", 0))
 		case rec.ID == "r-00003":
 			result.WriteProblem(w, r, result.NotFound("customer", "c-0111"))
 		default:
@@ -399,7 +399,7 @@ func TestDependencyURL(t *testing.T) {
 
 	f := newJobFiles(t)
 	f.writeRecords(t, 4)
-	code, _, stderr := runInProcess(t, t.Context(), f.args("-dep-url", srv.URL+"/enrich", "-retry-delay", "1us", "-retry-max-delay", "1us", "-max-retry-after", "1us")...)
+	code, _, stderr := runInProcess(t, t.Context(), f.args("-dep-url", srv.URL+"/enrich", "-retry-delay", "1us")...)
 	if code != 3 {
 		t.Fatalf("exit code %d, want 3; stderr:\n%s", code, stderr)
 	}
@@ -429,37 +429,30 @@ func TestFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-out", out}, "-in: required"},
-		{[]string{"-in", filepath.Join(dir, "missing"), "-out", out}, "-in: stat "},
-		{[]string{"-in", dir, "-out", out}, "-in: " + dir + " is not a regular file"},
-		{[]string{"-in", in}, "-out: required"},
-		{[]string{"-in", in, "-out", in}, "-out: " + in + " is the input file"},
-		{[]string{"-in", in, "-out", filepath.Join(dir, "no", "out.jsonl")}, "-out: the directory of"},
-		{append(base, "-state", out), "-state: "},
-		{append(base, "-checkpoint", "0"), "-checkpoint: must be at least 1, got 0"},
-		{append(base, "-progress", "-1"), "-progress: must be at least 1"},
-		{append(base, "-progress-interval", "0s"), "-progress-interval: must be positive"},
-		{append(base, "-rate", "-5"), "-rate: must be between 0 and 1e6"},
-		{append(base, "-lock-timeout", "-1s"), "-lock-timeout: must not be negative"},
-		{append(base, "-dep-timeout", "0s"), "-dep-timeout: must be positive"},
-		{append(base, "-max-attempts", "0"), "-max-attempts: must be at least 1"},
-		{append(base, "-retry-delay", "0s"), "-retry-delay: must be positive"},
-		{append(base, "-retry-delay", "2s", "-retry-max-delay", "1s"), "-retry-max-delay: must be at least -retry-delay"},
-		{append(base, "-max-retry-after", "0s"), "-max-retry-after: must be positive"},
-		{append(base, "-fail-rate", "1.5"), "-fail-rate: must be between 0 and 1, got 1.5"},
-		{append(base, "-fail-rate", "NaN"), "-fail-rate: must be between 0 and 1"},
-		{append(base, "-fail-max", "-1"), "-fail-max: must not be negative"},
-		{append(base, "-dep-latency", "-1ms"), "-dep-latency: must not be negative"},
-		{append(base, "-dep-retry-after", "-1s"), "-dep-retry-after: must not be negative"},
-		{append(base, "-dep-url", "ftp://example.com"), `-dep-url: "ftp://example.com" is not an http:// or https:// URL`},
-		{append(base, "-dep-url", "http://example.com", "-fail-rate", "0.1"), "-fail-rate: configures the stand-in dependency"},
-		{append(base, "-log-level", "loud"), `-log-level: "loud" is not debug, info, warn or error`},
-		{append(base, "-log-format", "xml"), `-log-format: "xml" is not json or text`},
-		{append(base, "extra"), `unexpected argument "extra"`},
+		{[]string{"-out", out}, "config: -in=: required"},
+		{[]string{"-in", filepath.Join(dir, "missing"), "-out", out}, "-in=" + filepath.Join(dir, "missing") + ": must be an existing regular file"},
+		{[]string{"-in", dir, "-out", out}, "-in=" + dir + ": must be an existing regular file"},
+		{[]string{"-in", in}, "config: -out=: required"},
+		{[]string{"-in", in, "-out", in}, "-in, -out and -state must be three different files"},
+		{append(base, "-state", out), "-in, -out and -state must be three different files"},
+		{[]string{"-in", in, "-out", filepath.Join(dir, "no", "out.jsonl")}, "its directory does not exist"},
+		{append(base, "-checkpoint", "0"), "config: -checkpoint=0: must be at least 1"},
+		{append(base, "-progress-interval", "0s"), "config: -progress-interval=0s: must be positive"},
+		{append(base, "-rate", "-5"), "config: -rate=-5: must be between 0 and 1e6"},
+		{append(base, "-dep-timeout", "0s"), "config: -dep-timeout=0s: must be positive"},
+		{append(base, "-max-attempts", "0"), "config: -max-attempts=0: must be at least 1"},
+		{append(base, "-retry-delay", "0s"), "config: -retry-delay=0s: must be positive"},
+		{append(base, "-fail-rate", "1.5"), "config: -fail-rate=1.5: must be between 0 and 1"},
+		{append(base, "-fail-rate", "NaN"), "config: -fail-rate=NaN: must be between 0 and 1"},
+		{append(base, "-dep-retry-after", "-1s"), "config: -dep-retry-after=-1s: must not be negative"},
+		{append(base, "-dep-url", "ftp://example.com"), "config: -dep-url=ftp://example.com: must be an http:// or https:// URL"},
+		{append(base, "-log-level", "loud"), `invalid value "loud" for flag -log-level`},
+		{append(base, "-log-format", "xml"), `invalid value "xml" for flag -log-format: must be json or text`},
+		{append(base, "extra"), `config: unexpected argument "extra"`},
 		{append(base, "-bogus"), "flag provided but not defined: -bogus"},
 		{append(base, "-checkpoint", "many"), `invalid value "many" for flag -checkpoint`},
-		{[]string{"-generate", "0", "-in", filepath.Join(dir, "new.jsonl")}, "-generate: must be at least 1, got 0"},
-		{[]string{"-generate", "5", "-in", in}, "-in: " + in + " already exists"},
+		{[]string{"-generate", "-1", "-in", filepath.Join(dir, "new.jsonl")}, "-generate needs a count above 0"},
+		{[]string{"-generate", "5", "-in", in}, "-generate needs a count above 0 and a file that does not exist yet"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -475,8 +468,28 @@ func TestFlags(t *testing.T) {
 	}
 
 	code, _, stderr := runInProcess(t, t.Context(), "-h")
-	if code != 0 || !strings.Contains(stderr, "Usage: batchjob") || !strings.Contains(stderr, "-checkpoint") {
-		t.Errorf("-h: exit code %d, stderr %q; want 0 and the usage", code, stderr)
+	if code != 0 || !strings.Contains(stderr, "Usage: batchjob") || !strings.Contains(stderr, "[$BATCHJOB_CHECKPOINT]") {
+		t.Errorf("-h: exit code %d, stderr %q; want 0 and the usage with the environment variables", code, stderr)
+	}
+}
+
+// TestFlagsFromTheEnvironment checks that each flag not on the command line
+// takes its BATCHJOB_ variable, and that a bad one is named.
+func TestFlagsFromTheEnvironment(t *testing.T) {
+	f := newJobFiles(t)
+	f.writeRecords(t, 3)
+	env := map[string]string{"BATCHJOB_IN": f.in, "BATCHJOB_OUT": f.out, "BATCHJOB_CHECKPOINT": "1", "BATCHJOB_RETRY_DELAY": "1us", "BATCHJOB_DEP_RETRY_AFTER": "0s"}
+	var stderr lockedBuffer
+	if code := run(t.Context(), nil, func(k string) string { return env[k] }, io.Discard, &stderr); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
+	}
+	checkAllOnce(t, readOutput(t, f.out), 3)
+
+	env["BATCHJOB_CHECKPOINT"] = "0"
+	stderr = lockedBuffer{}
+	code := run(t.Context(), []string{"-out", f.out + ".2"}, func(k string) string { return env[k] }, io.Discard, &stderr)
+	if want := "config: BATCHJOB_CHECKPOINT=0: must be at least 1\n"; code != exitUsage || stderr.String() != want {
+		t.Errorf("exit code %d, stderr %q; want %d, %q", code, stderr.String(), exitUsage, want)
 	}
 }
 
@@ -522,46 +535,6 @@ func TestReadLine(t *testing.T) {
 		if (i >= len(want)-2) != errors.Is(err, io.EOF) || (err != nil && !errors.Is(err, io.EOF)) {
 			t.Errorf("line %d: error %v", i, err)
 		}
-	}
-}
-
-func TestPacer(t *testing.T) {
-	now := time.Now()
-	if err := newPacer(0).wait(t.Context(), now); err != nil {
-		t.Errorf("unlimited pacer: %v", err)
-	}
-	p := newPacer(10) // one record each 100ms
-	if err := p.wait(t.Context(), now); err != nil {
-		t.Errorf("first record: %v", err)
-	}
-	// The next record is due in 100ms: a cancelled context ends the wait.
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if err := p.wait(ctx, now); !errors.Is(err, context.Canceled) {
-		t.Errorf("wait with a cancelled context = %v, want context.Canceled", err)
-	}
-	// A pacer that fell far behind catches up by at most maxCatchUp, not in
-	// one burst.
-	later := now.Add(time.Hour)
-	if err := p.wait(t.Context(), later); err != nil {
-		t.Fatal(err)
-	}
-	if p.next != later.Add(p.interval) {
-		t.Errorf("after a stall the next record is due at +%v, want +%v", p.next.Sub(later), p.interval)
-	}
-}
-
-func TestProgressDue(t *testing.T) {
-	start := time.Now()
-	p := newProgress(start, 100)
-	if p.due(start.Add(time.Second), 150, 100, 5*time.Second) {
-		t.Error("due after 50 of 100 records and 1s of 5s")
-	}
-	if !p.due(start.Add(time.Second), 200, 100, 5*time.Second) {
-		t.Error("not due after 100 records")
-	}
-	if !p.due(start.Add(5*time.Second), 101, 100, 5*time.Second) {
-		t.Error("not due after the interval")
 	}
 }
 
@@ -616,15 +589,12 @@ func readCheckpointOrFail(t *testing.T, state string) checkpoint {
 // setCheckpoint saves cp as the state, as the job would have.
 func setCheckpoint(t *testing.T, state string, cp checkpoint) {
 	t.Helper()
-	sf, err := statefile.Open[checkpoint](state, nil)
+	sf, err := statefile.Open[checkpoint](t.Context(), state, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sf.Close()
-	if err := sf.Update(func(c *checkpoint) error { *c = cp; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if err := sf.Save(); err != nil {
+	if err := sf.Update(t.Context(), func(c *checkpoint) error { *c = cp; return nil }); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -26,14 +26,14 @@ func TestMain(m *testing.M) {
 
 // fast makes retries and the stand-in instant, so tests spend their time on
 // the job rather than on waits.
-var fast = []string{"-retry-delay", "1us", "-retry-max-delay", "1us", "-max-retry-after", "1us", "-dep-latency", "0"}
+var fast = []string{"-retry-delay", "1us", "-dep-retry-after", "0s"}
 
 // runInProcess runs the program in this process and returns its exit code
 // and what it wrote.
 func runInProcess(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb lockedBuffer
-	code = run(ctx, args, &out, &errb)
+	code = run(ctx, args, func(string) string { return "" }, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

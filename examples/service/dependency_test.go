@@ -2,38 +2,45 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hardenkit/harden/logx"
 	"github.com/hardenkit/harden/result"
-	"github.com/hardenkit/harden/retry"
 )
 
 var discard = slog.New(slog.DiscardHandler)
 
 // TestStandInFailureShare checks that the stand-in fails exactly the share
 // it is given, starting with the first call, spread out, and with
-// Retry-After on every second failure.
+// Retry-After on every other failure, the first included.
 func TestStandInFailureShare(t *testing.T) {
 	for _, rate := range []float64{0, 0.1, 0.3, 0.5, 0.75, 1} {
-		s := newStandIn(rate, discard)
+		h := standInHandler(rate, discard)
 		const calls = 1000
 		failures, prevFailed, consecutive := 0, false, false
 		for n := 1; n <= calls; n++ {
-			fail, after := s.fail()
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/v1/quotas?owner=ada@example.com", nil))
+			fail := w.Code == http.StatusServiceUnavailable
+			after := w.Header().Get("Retry-After") != ""
+			if !fail && (w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"max_projects":5`)) {
+				t.Fatalf("rate %v, call %d: %d %s", rate, n, w.Code, w.Body)
+			}
 			if n == 1 && fail != (rate > 0) {
 				t.Errorf("rate %v: first call failed = %v, want %v", rate, fail, rate > 0)
 			}
 			if fail {
 				failures++
-				if wantAfter := failures%2 == 0; (after > 0) != wantAfter {
+				if wantAfter := failures%2 == 1; after != wantAfter {
 					t.Errorf("rate %v: failure %d has Retry-After %v, want one: %v", rate, failures, after, wantAfter)
 				}
 				consecutive = consecutive || prevFailed
@@ -55,7 +62,7 @@ func recordingStandIn(t *testing.T, rate float64) (*httptest.Server, func() []st
 	t.Helper()
 	var mu sync.Mutex
 	var ids []string
-	inner := newStandIn(rate, discard).Handler()
+	inner := standInHandler(rate, discard)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/quotas" {
 			mu.Lock()
@@ -72,17 +79,9 @@ func recordingStandIn(t *testing.T, rate float64) (*httptest.Server, func() []st
 	}
 }
 
-// fastPolicy retries like the service does for a call limited to timeout,
-// without the waits between attempts.
-func fastPolicy(timeout time.Duration) retry.Policy {
-	p := quotaPolicy(timeout, discard)
-	p.InitialDelay, p.MaxDelay, p.MaxRetryAfter = time.Millisecond, time.Millisecond, time.Millisecond
-	return p
-}
-
 func TestQuotaClientRetriesUnderTheCallersRequestID(t *testing.T) {
 	srv, calls := recordingStandIn(t, 0.3) // the first call fails
-	q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+	q := newQuotaClient(srv.URL, 5*time.Second, discard)
 	defer q.CloseIdleConnections()
 
 	ctx := logx.WithRequestID(t.Context(), "req-42")
@@ -102,7 +101,7 @@ func TestQuotaClientRetriesUnderTheCallersRequestID(t *testing.T) {
 func TestQuotaClientErrors(t *testing.T) {
 	t.Run("unavailable", func(t *testing.T) {
 		srv, calls := recordingStandIn(t, 1)
-		q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+		q := newQuotaClient(srv.URL, 5*time.Second, discard)
 		defer q.CloseIdleConnections()
 		_, err := q.MaxProjects(t.Context(), "ada@example.com")
 		if code := result.CodeOf(err); code != result.CodeUnavailable {
@@ -120,7 +119,7 @@ func TestQuotaClientErrors(t *testing.T) {
 		}
 		addr := ln.Addr().String()
 		ln.Close() // nothing listens there now
-		q := newQuotaClient("http://"+addr, 5*time.Second, fastPolicy(5*time.Second))
+		q := newQuotaClient("http://"+addr, 5*time.Second, discard)
 		defer q.CloseIdleConnections()
 		_, err = q.MaxProjects(t.Context(), "ada@example.com")
 		if code := result.CodeOf(err); code != result.CodeUpstreamFailure {
@@ -131,38 +130,21 @@ func TestQuotaClientErrors(t *testing.T) {
 		}
 	})
 
-	// Both ways a hung dependency ends a call: the client's Timeout, or each
-	// attempt's AttemptTimeout until the attempts run out.
-	t.Run("every attempt times out", func(t *testing.T) {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
-		}))
-		defer srv.Close()
-		p := fastPolicy(5 * time.Second)
-		p.AttemptTimeout = 20 * time.Millisecond
-		q := newQuotaClient(srv.URL, 5*time.Second, p)
-		defer q.CloseIdleConnections()
-		_, err := q.MaxProjects(t.Context(), "ada@example.com")
-		if code := result.CodeOf(err); code != result.CodeTimeout {
-			t.Errorf("code %s (%v), want TIMEOUT", code, err)
-		}
-	})
-
+	// A hung dependency: each attempt times out, then the call does.
 	t.Run("hangs", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
 		}))
 		defer srv.Close()
-		q := newQuotaClient(srv.URL, 150*time.Millisecond, fastPolicy(150*time.Millisecond))
+		q := newQuotaClient(srv.URL, 300*time.Millisecond, discard)
 		defer q.CloseIdleConnections()
 		start := time.Now()
 		_, err := q.MaxProjects(t.Context(), "ada@example.com")
 		if code := result.CodeOf(err); code != result.CodeTimeout {
 			t.Errorf("code %s (%v), want TIMEOUT", code, err)
-
 		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("MaxProjects took %v with a 150ms timeout", d)
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("MaxProjects took %v with a 300ms timeout", d)
 		}
 	})
 
@@ -171,7 +153,7 @@ func TestQuotaClientErrors(t *testing.T) {
 			<-r.Context().Done()
 		}))
 		defer srv.Close()
-		q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+		q := newQuotaClient(srv.URL, 5*time.Second, discard)
 		defer q.CloseIdleConnections()
 		ctx, cancel := context.WithCancel(t.Context())
 		stop := time.AfterFunc(50*time.Millisecond, cancel) // the client hangs up
@@ -192,17 +174,17 @@ func TestQuotaClientErrors(t *testing.T) {
 			}
 		}))
 		defer srv.Close()
-		q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+		q := newQuotaClient(srv.URL, 5*time.Second, discard)
 		defer q.CloseIdleConnections()
 
 		_, err := q.MaxProjects(t.Context(), "ada@example.com")
-		e := result.As(err)
-		if e == nil || e.Code != result.CodeUpstreamFailure || e.Retryable() {
+		e, ok := errors.AsType[*result.Error](err)
+		if !ok || e.Code != result.CodeUpstreamFailure || e.Retryable() {
 			t.Errorf("upstream VALIDATION: %v; want an UPSTREAM_FAILURE that is not retried", err)
 		}
 		_, err = q.MaxProjects(t.Context(), "busy@example.com")
-		e = result.As(err)
-		if e == nil || e.Code != result.CodeUnavailable || e.After != 3*time.Second {
+		e, ok = errors.AsType[*result.Error](err)
+		if !ok || e.Code != result.CodeUnavailable || e.After != 3*time.Second {
 			t.Errorf("upstream RATE_LIMITED: %v; want UNAVAILABLE after 3s", err)
 		}
 	})
@@ -213,7 +195,7 @@ func TestQuotaClientErrors(t *testing.T) {
 			_, _ = io.WriteString(w, `{"max_projects": "lots"}`)
 		}))
 		defer srv.Close()
-		q := newQuotaClient(srv.URL, 5*time.Second, fastPolicy(5*time.Second))
+		q := newQuotaClient(srv.URL, 5*time.Second, discard)
 		defer q.CloseIdleConnections()
 		_, err := q.MaxProjects(t.Context(), "ada@example.com")
 		if code := result.CodeOf(err); code != result.CodeUpstreamFailure {

@@ -163,6 +163,16 @@ func TestServiceEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("probes", func(t *testing.T) {
+		for _, path := range []string{"/livez", "/readyz", "/healthz", "/startupz"} {
+			resp, body := svc.do(t, "GET", path, "", "", nil)
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"pass"`) {
+				t.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
+			}
+		}
+		svc.problem(t, "GET", "/nowhere", "", "", 404)
+	})
+
 	t.Run("panic", func(t *testing.T) {
 		resp, body := svc.do(t, "GET", "/debug/panic", "", "", nil)
 		p := decodeProblem(t, resp, body, 500)
@@ -282,11 +292,17 @@ func serviceEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if !slices.ContainsFunc(allSettings(), func(s setting) bool { return s.env == name }) {
+		if !slices.Contains(settingNames(), name) {
 			env = append(env, kv)
 		}
 	}
 	return append(env, extra...)
+}
+
+// settingNames returns the environment variables the service reads.
+func settingNames() (names []string) {
+	_, _ = parseConfig(nil, func(k string) string { names = append(names, k); return "" }, io.Discard)
+	return names
 }
 
 // service is the program running as a process.

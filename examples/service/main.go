@@ -1,64 +1,10 @@
-// Service is a small JSON API for "projects", written the way a prototype
-// should be hardened before real users depend on it. Copy it as a template.
+// Service is a small JSON API for "projects", hardened with harden: typed
+// errors answered as problem+json, validated input, JSON logs with request
+// IDs, a retried dependency, health probes and a graceful shutdown. Copy it
+// as a template; README.md says what each part shows and how to see it.
 //
-// Run it with nothing installed and nothing configured:
-//
-//	go run ./examples/service
-//
-// It listens on 127.0.0.1:8080, prints a curl line to try, and writes JSON
-// logs to stdout. Its endpoints:
-//
-//	POST /projects          create: {"name": "Apollo", "slug": "apollo", "owner": "ada@example.com", "status": "draft"}
-//	GET  /projects/{id}     fetch one
-//	GET  /projects          list, oldest first: ?limit=1..100 (default 20) &cursor=<next_cursor of the previous page>
-//	GET  /livez, /readyz    liveness and readiness, on the same port
-//
-// # What it shows
-//
-//   - Every error is an RFC 9457 problem (application/problem+json) with a
-//     stable code and the request ID; handlers return errors
-//     (result.HandlerFunc), and a panic becomes a 500 problem with the stack
-//     in the logs, never in the response.
-//   - Request bodies are decoded with validate.DecodeJSON: the wrong content
-//     type is 415, more than 16 KiB is 413, unknown members and broken rules
-//     are one 400 listing each violation at its JSON Pointer. Query
-//     parameters get the same treatment.
-//   - Logs are JSON lines (logx.New) in which every line of a request,
-//     the access line included, carries its request_id, which is also the
-//     X-Request-ID response header; a valid incoming X-Request-ID is kept,
-//     anything else replaced.
-//   - POST /projects asks a quota service how many projects the owner may
-//     have, through an http.Client whose transport is logx.Transport over
-//     retry.Transport: the request ID travels with the call, 503s and
-//     connection errors are retried with backoff and Retry-After under a
-//     retry budget, and the client has a timeout. Its failures reach the
-//     client as problems through result.FromResponse. Unless DEPENDENCY_URL
-//     is set, a stand-in for the quota service runs in the same process on
-//     its own loopback port and fails 30% of calls, so retries show up in
-//     the logs from the first request.
-//   - /readyz checks the repository and the quota service (health.Checker);
-//     on SIGTERM or SIGINT, health.Serve turns readiness red first, keeps
-//     serving while load balancers notice, then lets requests in flight
-//     finish. The server has read-header, read, write and idle timeouts and
-//     a header size limit.
-//   - Configuration comes from environment variables and flags (a flag wins),
-//     is validated at start-up, and a bad value stops the program with exit
-//     status 2 and a message naming the setting:
-//     "config: DEPENDENCY_FAILURE_RATE=1.7: must be between 0 and 1".
-//     Run it with -h for the list.
-//
-// The projects live in memory (repo.go), behind the Repository interface a
-// database-backed store would implement.
-//
-// # Files
-//
-//	main.go        start-up: configuration, logger, exit status
-//	config.go      settings from the environment and flags, validated
-//	server.go      the HTTP server, routes, health checks and shutdown
-//	projects.go    the API's handlers
-//	repo.go        the Repository interface and its in-memory store
-//	dependency.go  the quota service's client and its local stand-in
-//	debug.go       routes that panic or run slowly, for tests (DEBUG_ROUTES)
+// This file is the whole start-up, in order: configuration, logger,
+// dependency, storage, health checks, routes and middleware, server.
 package main
 
 import (
@@ -68,44 +14,60 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"slices"
+	"syscall"
+	"time"
 
+	"github.com/hardenkit/harden/health"
 	"github.com/hardenkit/harden/logx"
+	"github.com/hardenkit/harden/result"
+)
+
+// The server's limits. net/http has no timeouts by default: one slow client
+// (slowloris) could hold a connection forever.
+const (
+	readHeaderTimeout = 5 * time.Second  // headers trickled in a byte at a time
+	readTimeout       = 10 * time.Second // the same for bodies
+	writeTimeout      = 30 * time.Second // a handler that never finishes
+	idleTimeout       = 60 * time.Second // idle keep-alive connections
+	maxHeaderBytes    = 32 << 10         // net/http's default is 1 MiB
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	// SIGTERM or Ctrl-C ends ctx, which starts the graceful shutdown. Once
+	// it has, stop restores the default handling, so a second signal ends
+	// the process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run is the whole program, with its inputs and outputs as parameters so
-// tests can call it: it returns the exit status, 0 after a clean shutdown,
-// 1 if the service failed and 2 for a bad configuration. Logs go to stdout;
-// messages for the person who started it go to stderr.
+// run is the program with its inputs and outputs as parameters, so tests can
+// call it. It returns the exit status: 0 after a clean shutdown, 1 if the
+// service failed, 2 for a bad configuration. Logs go to stdout; messages for
+// the person who started it go to stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg, err := loadConfig(args, getenv, stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
 		return 0
-	case errors.Is(err, errUsage):
-		return 2 // the flag package has said why
-	case err != nil:
-		fmt.Fprintln(stderr, err)
-		return 2
 	}
-
+	if err != nil {
+		return 2 // parseConfig has said why
+	}
 	version := "(devel)"
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		version = bi.Main.Version
 	}
-	logger := logx.New(stdout, &logx.Options{
-		Format:  cfg.LogFormat,
-		Level:   cfg.LogLevel,
-		Service: "projects",
-		Version: version,
-	})
-	// result logs recovered panics and 5xx errors through slog.Default(),
-	// and retry and health default to it too: one logger for everything.
+	logger := logx.New(stdout, &logx.Options{Format: cfg.LogFormat, Level: cfg.LogLevel, Service: "projects", Version: version})
+	// result logs panics and 5xx errors through slog.Default(): one logger
+	// for everything.
 	slog.SetDefault(logger)
 
 	if err := serve(ctx, cfg, logger, version, stderr); err != nil {
@@ -116,3 +78,104 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.InfoContext(ctx, "service stopped")
 	return 0
 }
+
+// serve builds the service and runs it until ctx ends, then shuts it down
+// gracefully. It returns nil after a clean shutdown.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, version string, stderr io.Writer) error {
+	// The one dependency: a quota service, or its stand-in on loopback.
+	depURL := cfg.DependencyURL
+	if depURL == "" {
+		url, stop, err := startStandIn(ctx, cfg.DependencyFailureRate, logger)
+		if err != nil {
+			return err
+		}
+		defer stop() // deferred first, so it stops last: requests in flight need it
+		depURL = url
+	}
+	quotas := newQuotaClient(depURL, cfg.DependencyTimeout, logger)
+	defer quotas.CloseIdleConnections()
+
+	// Storage: in memory here; a database behind the same interface.
+	repo := newMemRepo()
+
+	// Readiness checks both: without them the service cannot do its job.
+	// (A liveness failure would restart the process, which fixes neither.)
+	checker := health.New(&health.Options{Logger: logger, ServiceID: "projects", Version: version})
+	defer checker.Close()
+	err := errors.Join(
+		checker.Add(health.Check{Name: "repository", Func: health.Ping(repo), Critical: true, Timeout: 500 * time.Millisecond}),
+		checker.Add(health.Check{Name: "quota-service", Func: quotas.healthCheck(), Critical: true}))
+	if err != nil {
+		return err
+	}
+
+	api, err := newProjectsAPI(repo, quotas)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           newHandler(api, checker, cfg.DebugRoutes, logger),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn), // net/http's complaints as JSON too
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen (set -listen-addr or LISTEN_ADDR to use another address): %w", err)
+	}
+	logger.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "quota_service", depURL, "debug_routes", cfg.DebugRoutes)
+	fmt.Fprintf(stderr, banner, "http://"+ln.Addr().String())
+
+	// When ctx ends (see main), Serve turns readiness red, keeps serving for
+	// the drain delay so load balancers stop sending traffic, then lets
+	// requests in flight finish within the shutdown timeout.
+	return health.Serve(ctx, srv, ln, checker, &health.ServeOptions{
+		DrainDelay:      cfg.ShutdownDrainDelay,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Logger:          logger,
+	})
+}
+
+// newHandler routes the API, the probes and, if asked for, the debug routes,
+// and wraps them in the service's middleware. Middleware is composed here and
+// nowhere else.
+func newHandler(api *projectsAPI, checker *health.Checker, debugRoutes bool, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /projects", result.HandlerFunc(api.create))
+	mux.Handle("GET /projects", result.HandlerFunc(api.list))
+	mux.Handle("GET /projects/{id}", result.HandlerFunc(api.get))
+	probes := checker.Handler()
+	for _, p := range probePaths {
+		mux.Handle("GET "+p, probes)
+	}
+	if debugRoutes {
+		addDebugRoutes(mux, logger)
+	}
+
+	// Innermost first: unmatched requests answered as 404 and 405 problems,
+	// panics as 500 problems, and the request ID and access log outermost,
+	// so every response and log line carries the ID.
+	h := problemMux(mux)
+	h = result.Recover(h)
+	h = logx.Middleware(&logx.MiddlewareOptions{
+		Logger: logger,
+		// Probes come every few seconds; health logs their changes instead.
+		SkipAccessLog: func(r *http.Request) bool { return slices.Contains(probePaths, r.URL.Path) },
+	})(h)
+	return h
+}
+
+// probePaths are the health probes, as Kubernetes names them; /healthz is
+// readiness under its older name.
+var probePaths = []string{"/livez", "/readyz", "/healthz", "/startupz"}
+
+const banner = `projects API on %[1]s, logs on stdout. Try:
+  curl -i %[1]s/projects -H 'Content-Type: application/json' -d '{"name":"Apollo","slug":"apollo","owner":"ada@example.com"}'
+  curl -i '%[1]s/projects?limit=10'
+  curl -i %[1]s/readyz
+Ctrl-C stops it gracefully; a second Ctrl-C stops it at once.
+`

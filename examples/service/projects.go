@@ -30,14 +30,11 @@ type createProjectRequest struct {
 	Status string `json:"status" validate:"omitempty,oneof=draft active"`
 }
 
-// defaultPageSize is the page size of GET /projects without a limit; the
-// largest is in listQuery's tag.
-const defaultPageSize = 20
-
-// maxCreateBody is the largest POST /projects body: a project is a few
-// hundred bytes, so 16 KiB is generous, and far below validate's 1 MiB
-// default.
-const maxCreateBody = 16 << 10
+const (
+	defaultPageSize = 20 // GET /projects without a limit
+	maxPageSize     = 100
+	maxCreateBody   = 16 << 10 // a project is a few hundred bytes; validate's default is 1 MiB
+)
 
 // projectsAPI serves /projects. Its handlers return errors instead of
 // writing them: result.HandlerFunc turns each into an RFC 9457 problem.
@@ -45,7 +42,6 @@ type projectsAPI struct {
 	repo   Repository
 	quotas *quotaClient
 	decode validate.DecodeOptions
-	rules  *validate.Validator
 }
 
 // slugPattern is lowercase words joined by single hyphens: "apollo-11".
@@ -61,19 +57,7 @@ func newProjectsAPI(repo Repository, quotas *quotaClient) (*projectsAPI, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &projectsAPI{
-		repo:   repo,
-		quotas: quotas,
-		decode: validate.DecodeOptions{MaxBytes: maxCreateBody, Validator: v},
-		rules:  v,
-	}, nil
-}
-
-// routes registers the API's routes on mux.
-func (a *projectsAPI) routes(mux *http.ServeMux) {
-	mux.Handle("POST /projects", result.HandlerFunc(a.create))
-	mux.Handle("GET /projects", result.HandlerFunc(a.list))
-	mux.Handle("GET /projects/{id}", result.HandlerFunc(a.get))
+	return &projectsAPI{repo: repo, quotas: quotas, decode: validate.DecodeOptions{MaxBytes: maxCreateBody, Validator: v}}, nil
 }
 
 // create handles POST /projects: decode and validate the body, ask the quota
@@ -90,12 +74,7 @@ func (a *projectsAPI) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err // already a *result.Error: 503 with Retry-After, 504, 502 …
 	}
-	p, err := a.repo.Create(r.Context(), Project{
-		Name:   req.Name,
-		Slug:   req.Slug,
-		Owner:  req.Owner,
-		Status: req.Status,
-	}, limit)
+	p, err := a.repo.Create(r.Context(), Project{Name: req.Name, Slug: req.Slug, Owner: req.Owner, Status: req.Status}, limit)
 	switch {
 	case errors.Is(err, errSlugTaken):
 		return result.Conflict("project", "", "slug_taken").
@@ -128,26 +107,17 @@ func (a *projectsAPI) get(w http.ResponseWriter, r *http.Request) error {
 
 // projectPage is the body of GET /projects.
 type projectPage struct {
-	Items []Project `json:"items"`
-	// NextCursor fetches the next page: GET /projects?cursor=…. It is
-	// absent on the last page.
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-// listQuery holds GET /projects's query parameters after parsing; its tags
-// check their ranges with the same rules and messages as request bodies.
-type listQuery struct {
-	Limit int `json:"limit" validate:"min=1,max=100"`
-	after string
+	Items      []Project `json:"items"`
+	NextCursor string    `json:"next_cursor,omitempty"` // absent on the last page
 }
 
 // list handles GET /projects?limit=20&cursor=….
 func (a *projectsAPI) list(w http.ResponseWriter, r *http.Request) error {
-	q, err := a.parseListQuery(r.URL.RawQuery)
+	limit, after, err := parseListQuery(r.URL.RawQuery)
 	if err != nil {
 		return err
 	}
-	items, more, err := a.repo.List(r.Context(), q.after, q.Limit)
+	items, more, err := a.repo.List(r.Context(), after, limit)
 	if err != nil {
 		return result.Internal(fmt.Errorf("list projects: %w", err))
 	}
@@ -158,92 +128,74 @@ func (a *projectsAPI) list(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, page)
 }
 
-// parseListQuery reads limit and cursor. Every problem, including parameters
-// the API does not know (a misspelt "limt" would otherwise be ignored
-// silently) and a malformed query string, is a violation. Violations name
-// a query parameter the way body violations name a member: "/limit".
-func (a *projectsAPI) parseListQuery(rawQuery string) (listQuery, error) {
-	q := listQuery{Limit: defaultPageSize}
+// parseListQuery reads limit and cursor. Every problem is a violation named
+// like a body member ("/limit"): a malformed query string, a parameter the
+// API does not know (a misspelt "limt" would otherwise be ignored), one given
+// twice, and a bad value.
+func parseListQuery(rawQuery string) (limit int, after string, err error) {
 	var vs []result.Violation
-	// r.URL.Query() would drop a malformed pair ("cursor=%zz") without a
-	// word, and the client would get the first page instead of an error.
+	add := func(ptr, rule, msg string) { vs = append(vs, result.Violation{Pointer: ptr, Rule: rule, Message: msg}) }
+	// r.URL.Query() would drop a malformed pair ("cursor=%zz") silently, and
+	// the client would get the first page instead of an error.
 	values, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		vs = append(vs, result.Violation{Pointer: "", Rule: "syntax", Message: "the query string is malformed"})
+		add("", "syntax", "the query string is malformed")
 	}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
-		if len(vs) >= validate.MaxViolations {
-			break // a query of ten thousand junk parameters gets a short answer
-		}
 		ptr := "/" + pointerEscaper.Replace(name)
-		if len(ptr) > 64 {
-			ptr = ptr[:64] // the name is the client's; no need to echo all of it
-		}
-		if name != "limit" && name != "cursor" {
-			vs = append(vs, result.Violation{Pointer: ptr, Rule: "unknown", Message: "is not an allowed parameter"})
-			continue
-		}
-		if len(values[name]) > 1 {
-			vs = append(vs, result.Violation{Pointer: ptr, Rule: "single", Message: "must be given once"})
+		ptr = ptr[:min(len(ptr), 64)] // the name is the client's: no need to echo all of it
+		switch {
+		case len(vs) >= validate.MaxViolations: // a short answer to ten thousand junk parameters
+		case name != "limit" && name != "cursor":
+			add(ptr, "unknown", "is not an allowed parameter")
+		case len(values[name]) > 1:
+			add(ptr, "single", "must be given once")
 		}
 	}
+	limit = defaultPageSize
 	if s := values.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil {
-			vs = append(vs, result.Violation{Pointer: "/limit", Rule: "type", Message: "must be an integer"})
-		} else if err := a.rules.Struct(listQuery{Limit: n}); err != nil {
-			e := result.As(err)
-			if e == nil {
-				return q, err // a bug in the tag, not bad input
-			}
-			vs = append(vs, e.Violations...)
-		} else {
-			q.Limit = n
+		switch {
+		case err != nil:
+			add("/limit", "type", "must be an integer")
+		case n < 1:
+			add("/limit", "min", "must be at least 1")
+		case n > maxPageSize:
+			add("/limit", "max", fmt.Sprintf("must be at most %d", maxPageSize))
+		default:
+			limit = n
 		}
 	}
 	if s := values.Get("cursor"); s != "" {
-		after, ok := decodeCursor(s)
-		if !ok {
-			vs = append(vs, result.Violation{Pointer: "/cursor", Rule: "format", Message: "must be a next_cursor from a previous page"})
+		var ok bool
+		if after, ok = decodeCursor(s); !ok {
+			add("/cursor", "format", "must be a next_cursor from a previous page")
 		}
-		q.after = after
 	}
 	if len(vs) > 0 {
-		return q, result.Validation(vs...)
+		return 0, "", result.Validation(vs...)
 	}
-	return q, nil
+	return limit, after, nil
 }
 
 // pointerEscaper escapes a name as a JSON Pointer token (RFC 6901).
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
-// Cursors are opaque to clients, so the API can change what they hold: today
-// the ID of the last project of the page, versioned and base64url-encoded.
-const cursorPrefix = "v1:"
-
+// Cursors are opaque to clients, so the API may change what they hold: here
+// the last ID of the page, versioned and base64url-encoded.
 func encodeCursor(lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + lastID))
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + lastID))
 }
 
 func decodeCursor(s string) (string, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return "", false
-	}
-	id, ok := strings.CutPrefix(string(b), cursorPrefix)
-	if !ok {
-		return "", false
-	}
-	if u, err := uuid.Parse(id); err != nil || u.String() != id {
-		return "", false
-	}
-	return id, true
+	b, _ := base64.RawURLEncoding.DecodeString(s)
+	id, ok := strings.CutPrefix(string(b), "v1:")
+	u, err := uuid.Parse(id)
+	return id, ok && err == nil && u.String() == id
 }
 
 // writeJSON writes v as a JSON response. It encodes before writing anything,
-// so an encoding failure is still an error the caller can turn into a
-// problem; a failure to write, once the response has started, means the
-// client went away and there is no one left to tell.
+// so an encoding failure can still become a problem.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {

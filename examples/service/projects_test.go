@@ -19,11 +19,11 @@ import (
 
 // newTestHandler returns the service's handler over an empty repository and
 // a stand-in quota service failing the given share of calls.
-func newTestHandler(t *testing.T, failureRate float64, args ...string) (http.Handler, *memRepo) {
+func newTestHandler(t *testing.T, failureRate float64, debugRoutes bool) (http.Handler, *memRepo) {
 	t.Helper()
-	standIn := httptest.NewServer(newStandIn(failureRate, discard).Handler())
+	standIn := httptest.NewServer(standInHandler(failureRate, discard))
 	t.Cleanup(standIn.Close)
-	quotas := newQuotaClient(standIn.URL, 5*time.Second, fastPolicy(5*time.Second))
+	quotas := newQuotaClient(standIn.URL, 5*time.Second, discard)
 	t.Cleanup(quotas.CloseIdleConnections)
 	repo := newMemRepo()
 	api, err := newProjectsAPI(repo, quotas)
@@ -32,11 +32,7 @@ func newTestHandler(t *testing.T, failureRate float64, args ...string) (http.Han
 	}
 	checker := health.New(&health.Options{Logger: discard})
 	t.Cleanup(checker.Close)
-	cfg, err := loadConfig(args, envOf(nil), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newHandler(api, checker, cfg, discard), repo
+	return newHandler(api, checker, debugRoutes, discard), repo
 }
 
 // do serves one request and returns the response.
@@ -87,7 +83,7 @@ func pointers(p result.Problem) []string {
 const validBody = `{"name": "Apollo", "slug": "apollo", "owner": "ada@example.com"}`
 
 func TestCreateProject(t *testing.T) {
-	h, repo := newTestHandler(t, 0)
+	h, repo := newTestHandler(t, 0, false)
 	resp := do(h, "POST", "/projects", "application/json", validBody)
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
@@ -116,7 +112,7 @@ func TestCreateProject(t *testing.T) {
 }
 
 func TestCreateProjectRejects(t *testing.T) {
-	h, repo := newTestHandler(t, 0)
+	h, repo := newTestHandler(t, 0, false)
 	tests := []struct {
 		name, contentType, body string
 		status                  int
@@ -158,7 +154,7 @@ func TestCreateProjectRejects(t *testing.T) {
 }
 
 func TestCreateProjectConflicts(t *testing.T) {
-	h, _ := newTestHandler(t, 0)
+	h, _ := newTestHandler(t, 0, false)
 	for i := range standInQuota {
 		body := fmt.Sprintf(`{"name": "Project %d", "slug": "p-%d", "owner": "ada@example.com"}`, i, i)
 		if resp := do(h, "POST", "/projects", "application/json", body); resp.StatusCode != 201 {
@@ -178,7 +174,7 @@ func TestCreateProjectConflicts(t *testing.T) {
 // TestCreateProjectQuotaServiceDown checks that the dependency's failure
 // reaches the client as a problem it can act on, and nothing is stored.
 func TestCreateProjectQuotaServiceDown(t *testing.T) {
-	h, repo := newTestHandler(t, 1)
+	h, repo := newTestHandler(t, 1, false)
 	p := problemOf(t, do(h, "POST", "/projects", "application/json", validBody), 503)
 	if p.Code != result.CodeUnavailable {
 		t.Errorf("code %s, want UNAVAILABLE", p.Code)
@@ -192,7 +188,7 @@ func TestCreateProjectQuotaServiceDown(t *testing.T) {
 }
 
 func TestGetProjectNotFound(t *testing.T) {
-	h, _ := newTestHandler(t, 0)
+	h, _ := newTestHandler(t, 0, false)
 	p := problemOf(t, do(h, "GET", "/projects/01a2019a-1342-7bb3-bbe2-01bb899d9225", "", ""), 404)
 	if p.Code != result.CodeNotFound || p.Resource != "project" || p.ID != "01a2019a-1342-7bb3-bbe2-01bb899d9225" {
 		t.Errorf("problem %+v; want NOT_FOUND for the project and its id", p)
@@ -204,7 +200,7 @@ func TestGetProjectNotFound(t *testing.T) {
 }
 
 func TestListProjects(t *testing.T) {
-	h, repo := newTestHandler(t, 0)
+	h, repo := newTestHandler(t, 0, false)
 	var want []string
 	for i := range 7 {
 		p, err := repo.Create(t.Context(), Project{Slug: fmt.Sprintf("p-%d", i), Owner: "ada@example.com"}, 100)
@@ -244,7 +240,7 @@ func TestListProjects(t *testing.T) {
 }
 
 func TestListProjectsRejects(t *testing.T) {
-	h, _ := newTestHandler(t, 0)
+	h, _ := newTestHandler(t, 0, false)
 	notAUUID := base64.RawURLEncoding.EncodeToString([]byte("v1:42"))
 	tests := []struct {
 		query string
@@ -272,7 +268,7 @@ func TestListProjectsRejects(t *testing.T) {
 }
 
 func TestListProjectsBoundsItsAnswer(t *testing.T) {
-	h, _ := newTestHandler(t, 0)
+	h, _ := newTestHandler(t, 0, false)
 	var q []string
 	for i := range 5000 {
 		q = append(q, fmt.Sprintf("junk%04d%s=1", i, strings.Repeat("x", 100)))
@@ -289,7 +285,7 @@ func TestListProjectsBoundsItsAnswer(t *testing.T) {
 }
 
 func TestNoRoute(t *testing.T) {
-	h, _ := newTestHandler(t, 0)
+	h, _ := newTestHandler(t, 0, false)
 	p := problemOf(t, do(h, "GET", "/nowhere", "", ""), 404)
 	if p.Code != result.CodeNotFound {
 		t.Errorf("unknown path: code %s, want NOT_FOUND", p.Code)
@@ -306,25 +302,34 @@ func TestNoRoute(t *testing.T) {
 		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("%s %s: Cache-Control %q, want no-store like every problem", tt.method, tt.path, cc)
 		}
-		p := problemOf(t, resp, 405)
-		if p.Type != "about:blank" || p.Instance != tt.path {
+		if p := problemOf(t, resp, 405); p.Code != "METHOD_NOT_ALLOWED" {
 			t.Errorf("%s %s: problem %+v", tt.method, tt.path, p)
 		}
 	}
-	// Debug routes are off unless asked for.
+	// Debug routes are off unless asked for, and a probe has no sub-paths.
 	problemOf(t, do(h, "GET", "/debug/panic", "", ""), 404)
+	problemOf(t, do(h, "GET", "/readyz/nope", "", ""), 404)
+}
+
+// TestProbes checks that every probe the README names is served.
+func TestProbes(t *testing.T) {
+	h, _ := newTestHandler(t, 0, false)
+	for _, path := range []string{"/livez", "/readyz", "/healthz", "/startupz"} {
+		for _, method := range []string{"GET", "HEAD"} {
+			resp := do(h, method, path, "", "")
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/health+json" {
+				t.Errorf("%s %s: %d %s; want 200 application/health+json", method, path, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+		}
+	}
 }
 
 func TestDebugRoutes(t *testing.T) {
-	h, _ := newTestHandler(t, 0, "-debug-routes", "-write-timeout=10s")
-	for _, tt := range []struct{ query, rule string }{
-		{"for=soon", "type"},
-		{"for=-1s", "lt"},
-		{"for=10s", "lt"},
-	} {
-		p := problemOf(t, do(h, "GET", "/debug/slow?"+tt.query, "", ""), 400)
-		if got := pointers(p); !slices.Equal(got, []string{"/for " + tt.rule}) {
-			t.Errorf("%s: violations %q, want /for %s", tt.query, got, tt.rule)
+	h, _ := newTestHandler(t, 0, true)
+	for _, query := range []string{"", "for=soon", "for=-1s", "for=30s"} {
+		p := problemOf(t, do(h, "GET", "/debug/slow?"+query, "", ""), 400)
+		if got := pointers(p); !slices.Equal(got, []string{"/for duration"}) {
+			t.Errorf("%s: violations %q, want /for duration", query, got)
 		}
 	}
 	resp := do(h, "GET", "/debug/slow?for=1ms", "", "")

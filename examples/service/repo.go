@@ -30,33 +30,23 @@ var (
 	errQuotaExceeded   = errors.New("owner quota exceeded")
 )
 
-// Repository stores projects. Implementations must be safe for concurrent
-// use and must make Create's checks and insert one atomic step, so that two
-// requests racing for the same slug or the owner's last free project cannot
-// both win.
-//
-// The in-memory store is the embedded default; a database-backed one
-// implements the same methods (PingContext is *sql.DB's own).
+// Repository stores projects; a database implements the same methods
+// (PingContext is *sql.DB's own). It is safe for concurrent use, and Create's
+// checks and insert are one atomic step, so two requests racing for a slug or
+// for the owner's last free project cannot both win.
 type Repository interface {
-	// Create stores p with a new ID and creation time and returns it. It
-	// fails with errSlugTaken if another project has p.Slug, and with
-	// errQuotaExceeded if p.Owner already has maxPerOwner projects.
+	// Create stores p with a new ID and creation time. It fails with
+	// errSlugTaken or, if p.Owner has maxPerOwner projects, errQuotaExceeded.
 	Create(ctx context.Context, p Project, maxPerOwner int) (Project, error)
-	// Get returns the project with the given ID, or errProjectNotFound.
-	Get(ctx context.Context, id string) (Project, error)
-	// List returns up to limit projects in creation order, starting after
-	// the project with ID after ("" for the first page), and whether more
-	// follow.
+	Get(ctx context.Context, id string) (Project, error) // or errProjectNotFound
+	// List returns up to limit projects in creation order after the one with
+	// ID after ("" for the first page), and whether more follow.
 	List(ctx context.Context, after string, limit int) (page []Project, more bool, err error)
-	// PingContext reports whether the store can serve, for readiness.
-	PingContext(ctx context.Context) error
+	PingContext(ctx context.Context) error // for readiness
 }
 
-// memRepo is an in-memory Repository. Its zero value is not usable; use
-// newMemRepo. It is safe for concurrent use.
+// memRepo is the in-memory Repository; make one with newMemRepo.
 type memRepo struct {
-	now func() time.Time
-
 	mu      sync.RWMutex
 	byID    map[string]Project
 	ids     []string // sorted; UUIDv7s sort by creation time
@@ -64,22 +54,12 @@ type memRepo struct {
 	byOwner map[string]int // number of projects
 }
 
-var _ Repository = (*memRepo)(nil)
-
 func newMemRepo() *memRepo {
-	return &memRepo{
-		now:     time.Now,
-		byID:    make(map[string]Project),
-		bySlug:  make(map[string]string),
-		byOwner: make(map[string]int),
-	}
+	return &memRepo{byID: map[string]Project{}, bySlug: map[string]string{}, byOwner: map[string]int{}}
 }
 
 // Create implements Repository.
 func (m *memRepo) Create(ctx context.Context, p Project, maxPerOwner int) (Project, error) {
-	if err := ctx.Err(); err != nil {
-		return Project{}, err
-	}
 	owner := strings.ToLower(p.Owner)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -89,16 +69,14 @@ func (m *memRepo) Create(ctx context.Context, p Project, maxPerOwner int) (Proje
 	if m.byOwner[owner] >= maxPerOwner {
 		return Project{}, errQuotaExceeded
 	}
-	// Made under the lock, so IDs are appended in order and a page that
-	// has been read never gains an earlier project.
+	// Made under the lock, so a page that has been read never gains an
+	// earlier project.
 	id, err := uuid.NewV7()
 	if err != nil {
 		return Project{}, fmt.Errorf("new project id: %w", err)
 	}
-	p.ID = id.String()
-	p.CreatedAt = m.now().UTC()
-	i, _ := slices.BinarySearch(m.ids, p.ID)
-	m.ids = slices.Insert(m.ids, i, p.ID)
+	p.ID, p.CreatedAt = id.String(), time.Now().UTC()
+	m.ids = append(m.ids, p.ID) // in order: made under the lock
 	m.byID[p.ID] = p
 	m.bySlug[p.Slug] = p.ID
 	m.byOwner[owner]++
@@ -107,9 +85,6 @@ func (m *memRepo) Create(ctx context.Context, p Project, maxPerOwner int) (Proje
 
 // Get implements Repository.
 func (m *memRepo) Get(ctx context.Context, id string) (Project, error) {
-	if err := ctx.Err(); err != nil {
-		return Project{}, err
-	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	p, ok := m.byID[id]
@@ -121,20 +96,13 @@ func (m *memRepo) Get(ctx context.Context, id string) (Project, error) {
 
 // List implements Repository.
 func (m *memRepo) List(ctx context.Context, after string, limit int) ([]Project, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, false, err
-	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	start := 0
-	if after != "" {
-		// The first ID greater than after: a cursor stays valid even if
-		// its project is gone.
-		i, found := slices.BinarySearch(m.ids, after)
-		if found {
-			i++
-		}
-		start = i
+	// The first ID greater than after: a cursor stays valid even if its
+	// project is gone. ("" sorts first.)
+	start, found := slices.BinarySearch(m.ids, after)
+	if found {
+		start++
 	}
 	end := min(start+limit, len(m.ids))
 	page := make([]Project, 0, end-start)
@@ -144,8 +112,5 @@ func (m *memRepo) List(ctx context.Context, after string, limit int) ([]Project,
 	return page, end < len(m.ids), nil
 }
 
-// PingContext always succeeds while ctx lasts: memory does not go away.
-// A database's PingContext would make a round trip.
-func (m *memRepo) PingContext(ctx context.Context) error {
-	return ctx.Err()
-}
+// PingContext succeeds while ctx lasts; a database's would make a round trip.
+func (m *memRepo) PingContext(ctx context.Context) error { return ctx.Err() }
