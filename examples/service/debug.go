@@ -20,7 +20,7 @@ import (
 func addDebugRoutes(mux *http.ServeMux, logger *slog.Logger) {
 	mux.Handle("GET /debug/panic", result.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		panic("debug: deliberate panic; this text is for the logs, never for the client")
-	}))
+	}).WithLogger(logger))
 	mux.Handle("GET /debug/slow", result.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		d, err := time.ParseDuration(r.URL.Query().Get("for"))
 		if err != nil || d <= 0 || d >= writeTimeout {
@@ -34,5 +34,5 @@ func addDebugRoutes(mux *http.ServeMux, logger *slog.Logger) {
 			return result.Canceled(context.Cause(r.Context()))
 		}
 		return writeJSON(w, http.StatusOK, map[string]string{"slept": d.String()})
-	}))
+	}).WithLogger(logger))
 }

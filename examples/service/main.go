@@ -25,7 +25,9 @@ import (
 
 	"github.com/hardenkit/harden/health"
 	"github.com/hardenkit/harden/logx"
+	"github.com/hardenkit/harden/ratelimit"
 	"github.com/hardenkit/harden/result"
+	"github.com/hardenkit/harden/secure"
 )
 
 // The server's limits. net/http has no timeouts by default: one slow client
@@ -66,9 +68,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		version = bi.Main.Version
 	}
 	logger := logx.New(stdout, &logx.Options{Format: cfg.LogFormat, Level: cfg.LogLevel, Service: "projects", Version: version})
-	// result logs panics and 5xx errors through slog.Default(): one logger
-	// for everything.
-	slog.SetDefault(logger)
 
 	if err := serve(ctx, cfg, logger, version, stderr); err != nil {
 		logger.ErrorContext(ctx, "service stopped", "error", err)
@@ -144,10 +143,17 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, version string,
 // and wraps them in the service's middleware. Middleware is composed here and
 // nowhere else.
 func newHandler(api *projectsAPI, checker *health.Checker, debugRoutes bool, logger *slog.Logger) http.Handler {
+	// One limit per route, per client IP: writes are dearer than reads. (With
+	// several replicas, give both a ratelimit/redisstore Store to share.)
+	writes := ratelimit.New(ratelimit.PerMinute(30), &ratelimit.Options{Name: "create-project", Logger: logger})
+	reads := ratelimit.New(ratelimit.PerSecond(20), &ratelimit.Options{Name: "read-projects", Logger: logger})
+	handle := func(l *ratelimit.Limiter, f result.HandlerFunc) http.Handler {
+		return l.Handler(f.WithLogger(logger)) // errors as problems; 5xx logged
+	}
 	mux := http.NewServeMux()
-	mux.Handle("POST /projects", result.HandlerFunc(api.create))
-	mux.Handle("GET /projects", result.HandlerFunc(api.list))
-	mux.Handle("GET /projects/{id}", result.HandlerFunc(api.get))
+	mux.Handle("POST /projects", handle(writes, api.create))
+	mux.Handle("GET /projects", handle(reads, api.list))
+	mux.Handle("GET /projects/{id}", handle(reads, api.get))
 	probes := checker.Handler()
 	for _, p := range probePaths {
 		mux.Handle("GET "+p, probes)
@@ -156,11 +162,13 @@ func newHandler(api *projectsAPI, checker *health.Checker, debugRoutes bool, log
 		addDebugRoutes(mux, logger)
 	}
 
-	// Innermost first: unmatched requests answered as 404 and 405 problems,
-	// panics as 500 problems, and the request ID and access log outermost,
-	// so every response and log line carries the ID.
-	h := problemMux(mux)
-	h = result.Recover(h)
+	// Innermost first: the mux's own 404 and 405 as problems; security
+	// headers and refusal of cross-origin writes from browsers; panics as
+	// 500 problems; and the request ID and access log outermost, so every
+	// response and log line carries the ID.
+	h := result.Mux(mux)
+	h = secure.Middleware(nil)(h)
+	h = result.Recover(h, logger)
 	h = logx.Middleware(&logx.MiddlewareOptions{
 		Logger: logger,
 		// Probes come every few seconds; health logs their changes instead.

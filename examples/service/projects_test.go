@@ -344,3 +344,44 @@ func TestDebugRoutes(t *testing.T) {
 		t.Errorf("panic: problem %+v; want INTERNAL without the panic text", p)
 	}
 }
+
+// TestLimitsAndBrowserProtections: POST /projects allows 30 requests a
+// minute per client, then answers 429 problems with Retry-After; every answer
+// says its policy; a browser's cross-origin write is refused with a 403
+// problem; and every response carries the security headers.
+func TestLimitsAndBrowserProtections(t *testing.T) {
+	h, _ := newTestHandler(t, 0, false)
+	for i := range 30 {
+		resp := do(h, "POST", "/projects", "application/json", `{}`) // invalid, but counted
+		problemOf(t, resp, http.StatusBadRequest)
+		if got := resp.Header.Get("RateLimit-Policy"); got != `"create-project";q=30;w=60` {
+			t.Fatalf("request %d: RateLimit-Policy %q", i+1, got)
+		}
+	}
+	resp := do(h, "POST", "/projects", "application/json", `{}`)
+	if p := problemOf(t, resp, http.StatusTooManyRequests); p.Code != result.CodeRateLimited {
+		t.Errorf("code %q, want RATE_LIMITED", p.Code)
+	}
+	if resp.Header.Get("Retry-After") == "" || !strings.Contains(resp.Header.Get("RateLimit"), "r=0") {
+		t.Errorf("Retry-After %q, RateLimit %q: want a delay and none remaining",
+			resp.Header.Get("Retry-After"), resp.Header.Get("RateLimit"))
+	}
+	// Reads have a limit of their own, untouched by the writes.
+	if resp := do(h, "GET", "/projects", "", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /projects after the writes' limit: status %d, want 200", resp.StatusCode)
+	}
+
+	r := httptest.NewRequest("POST", "/projects", strings.NewReader(`{}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if p := problemOf(t, w.Result(), http.StatusForbidden); p.Code != result.CodeForbidden {
+		t.Errorf("cross-origin POST: code %q, want FORBIDDEN", p.Code)
+	}
+	for _, name := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"} {
+		if w.Header().Get(name) == "" {
+			t.Errorf("response lacks %s", name)
+		}
+	}
+}
