@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,7 +20,7 @@ import (
 
 // config is the job's configuration, read once at start-up.
 type config struct {
-	In, Out, State   string // absolute paths
+	In, Out, State   string // absolute paths; State may be a postgres:// URL
 	Generate         int    // write this many sample records to In, and stop
 	Checkpoint       int
 	ProgressInterval time.Duration
@@ -45,7 +46,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.In, "in", "", "input `file`: one JSON object with an \"id\" per line")
 	fs.StringVar(&c.Out, "out", "", "output `file`: one JSON line per input record")
-	fs.StringVar(&c.State, "state", "", "state `file` (default: the output path + \".state\")")
+	fs.StringVar(&c.State, "state", "", "state `file`, or a postgres:// URL to keep it in PostgreSQL (default: the output path + \".state\")")
 	fs.IntVar(&c.Generate, "generate", 0, "write `N` sample records to -in, which must not exist, and exit")
 	fs.IntVar(&c.Checkpoint, "checkpoint", 100, "records between checkpoints")
 	fs.DurationVar(&c.ProgressInterval, "progress-interval", 5*time.Second, "time between progress lines")
@@ -128,11 +129,13 @@ func (c *config) checkFiles(bad func(name, reason string)) {
 		bad("out", "required: the file to write results to")
 		return
 	}
-	if c.State == "" {
-		c.State = c.Out + ".state"
+	c.Out, c.State = absPath(c.Out), cmp.Or(c.State, c.Out+".state")
+	files := []struct{ name, path string }{{"out", c.Out}}
+	if !inPostgres(c.State) {
+		c.State = absPath(c.State)
+		files = append(files, struct{ name, path string }{"state", c.State})
 	}
-	c.Out, c.State = absPath(c.Out), absPath(c.State)
-	for _, f := range []struct{ name, path string }{{"out", c.Out}, {"state", c.State}} {
+	for _, f := range files {
 		if st, err := os.Stat(filepath.Dir(f.path)); err != nil || !st.IsDir() {
 			bad(f.name, "its directory does not exist")
 		}
@@ -149,6 +152,11 @@ func absPath(path string) string {
 		return a
 	}
 	return path
+}
+
+// inPostgres reports whether -state names a PostgreSQL database.
+func inPostgres(state string) bool {
+	return strings.HasPrefix(state, "postgres://") || strings.HasPrefix(state, "postgresql://")
 }
 
 // sameFile reports whether a and b name the same file, through links too.

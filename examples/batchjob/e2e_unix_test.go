@@ -16,8 +16,18 @@ import (
 
 // TestE2EKillAndResume kills the job with SIGKILL at random moments, starts
 // it again each time, and checks that the output holds every record exactly
-// once at every step and at the end.
+// once at every step and at the end: with its state in a file, and in
+// PostgreSQL.
 func TestE2EKillAndResume(t *testing.T) {
+	t.Run("file", func(t *testing.T) { killAndResume(t, newJobFiles(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		f := newJobFiles(t)
+		f.state = postgresState(t)
+		killAndResume(t, f)
+	})
+}
+
+func killAndResume(t *testing.T, f jobFiles) {
 	const (
 		records  = 10000
 		kills    = 12
@@ -33,7 +43,6 @@ func TestE2EKillAndResume(t *testing.T) {
 	t.Logf("kill schedule seed %d (BATCHJOB_E2E_SEED=%d repeats it)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
 
-	f := newJobFiles(t)
 	generateInput(t, f.in, records)
 	// At most 2500 records a second, so no run can finish the input within
 	// maxDelay: every kill lands on a running job. A tenth of the records
@@ -94,7 +103,7 @@ func TestE2EKillAndResume(t *testing.T) {
 
 	checkAllOnce(t, readOutput(t, f.out), records)
 
-	runs, err := statefile.ReadRuns(f.state, 0)
+	runs, err := readRuns(t, f.state, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -212,11 +213,7 @@ func (j *job) count(ctx context.Context, t *totals, o outputLine, itemErr error)
 	}
 	t.Failed++
 	j.run.Add("failed", 1)
-	item := o.ID
-	if item == "" {
-		item = fmt.Sprintf("line %d", o.Line)
-	}
-	j.run.ItemFailed(item, itemErr)
+	j.run.ItemFailed(cmp.Or(o.ID, fmt.Sprintf("line %d", o.Line)), itemErr)
 	j.log.WarnContext(context.WithValue(ctx, recordIDKey{}, o.ID), "record failed; written to the output marked failed",
 		"line", o.Line, "attempts", o.Attempts, "error", itemErr.Error())
 }
@@ -360,7 +357,7 @@ func (j *job) resumePoint(ctx context.Context, size int64, sum string) (checkpoi
 	if err != nil {
 		return cp, err
 	}
-	startOver := fmt.Sprintf("to start over, remove %s, %s and %s.bak", j.cfg.Out, j.cfg.State, j.cfg.State)
+	startOver := fmt.Sprintf("to start over, remove %s and the state in %s", j.cfg.Out, j.cfg.State)
 	switch {
 	case cp.InputSHA256 == "":
 		if st, err := os.Stat(j.cfg.Out); err == nil && st.Size() > 0 {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/hardenkit/harden/logx"
 	"github.com/hardenkit/harden/statefile"
+	"github.com/hardenkit/harden/statefile/pgstore"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Exit codes of the program's own; the others come from statefile.ExitCode:
@@ -64,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	// The state: the checkpoint, the lock against a second run, and the
 	// summary log of runs. It is opened here and nowhere else.
-	state, err := statefile.Open[checkpoint](ctx, cfg.State, &statefile.Options{Logger: logger})
+	state, closeState, err := openState(ctx, cfg.State, &statefile.Options{Logger: logger})
 	if locked, ok := errors.AsType[*statefile.LockedError](err); ok {
 		// The error names the state file and the holder: pid, host, run ID.
 		logger.ErrorContext(ctx, "another run holds the lock; not starting", "error", err.Error(),
@@ -75,7 +77,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.ErrorContext(ctx, "cannot open the state file", "error", err.Error())
 		return statefile.ExitCode(statefile.StatusFailed)
 	}
-	defer state.Close()
+	defer func() {
+		if err := closeState(); err != nil {
+			logger.ErrorContext(ctx, "cannot close the state", "error", err.Error())
+		}
+	}()
 
 	thisRun, err := state.Begin(ctx)
 	if thisRun == nil {
@@ -97,4 +103,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		code = max(code, statefile.ExitCode(statefile.StatusFailed))
 	}
 	return code
+}
+
+// jobName names this job's state, lock and runs in PostgreSQL: one name per
+// job, whichever host runs it.
+const jobName = "batchjob"
+
+// openState opens the job's state in a file, or with -state postgres://…
+// in PostgreSQL, where a job that may start on any of several hosts keeps
+// one state and one lock. Everything else is the same either way. close
+// closes the File, and the pool after it.
+func openState(ctx context.Context, where string, opts *statefile.Options) (f *statefile.File[checkpoint], close func() error, err error) {
+	if !inPostgres(where) {
+		f, err = statefile.Open[checkpoint](ctx, where, opts)
+		return f, func() error { return f.Close() }, err
+	}
+	pool, err := pgxpool.New(ctx, where)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-state: %w", err)
+	}
+	if f, err = statefile.OpenStore[checkpoint](ctx, pgstore.New(pool, jobName), opts); err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return f, func() error { defer pool.Close(); return f.Close() }, nil
 }

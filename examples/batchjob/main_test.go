@@ -66,7 +66,7 @@ func newJobFiles(t *testing.T) jobFiles {
 
 // args returns the program's arguments for these files, then extra.
 func (f jobFiles) args(extra ...string) []string {
-	return append([]string{"-in", f.in, "-out", f.out}, extra...)
+	return append([]string{"-in", f.in, "-out", f.out, "-state", f.state}, extra...)
 }
 
 // writeRecords writes n generated records to f.in.
@@ -169,7 +169,7 @@ func findLog(recs []map[string]any, msg string) map[string]any {
 // lastRun returns the newest record of the summary log.
 func lastRun(t *testing.T, state string) statefile.Record {
 	t.Helper()
-	runs, err := statefile.ReadRuns(state, 1)
+	runs, err := readRuns(t, state, 1)
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("ReadRuns(%s) = %v, %v; want one record", state, runs, err)
 	}
@@ -181,6 +181,9 @@ func lastRun(t *testing.T, state string) statefile.Record {
 // when there is no state file yet.
 func readCheckpoint(t *testing.T, state string) (cp checkpoint, ok bool) {
 	t.Helper()
+	if inPostgres(state) {
+		return readPostgresCheckpoint(t, state)
+	}
 	data, err := os.ReadFile(state)
 	if os.IsNotExist(err) {
 		if data, err = os.ReadFile(state + ".bak"); os.IsNotExist(err) {
