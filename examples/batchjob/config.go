@@ -187,7 +187,7 @@ func writeSample(path string, n int) error {
 	}
 	_, err = f.Write(b.Bytes())
 	if err = errors.Join(err, f.Sync(), f.Close()); err != nil {
-		os.Remove(path)
+		_ = os.Remove(path) // the write's error is the one to report
 	}
 	return err
 }
