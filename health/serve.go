@@ -106,7 +106,7 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, c *Checker, o
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		_ = srv.Close()
-		_ = <-served // http.ErrServerClosed: Shutdown's error is the one to report
+		<-served //hardenvet:ignore errcheck http.ErrServerClosed: Shutdown's error is the one to report
 		if errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("health: shutdown: requests still running after the %v shutdown timeout; their connections were closed: %w", o.ShutdownTimeout, err)
 		}
