@@ -17,9 +17,8 @@ const (
 )
 
 // Permanent marks err as not worth retrying: Do gives up at once with
-// ReasonPermanent, whatever a Policy's Classify says, and its *Error
-// unwraps to err. The marker adds nothing to the error's text, and reports
-// Retryable() == false to any other code that asks. Permanent(nil) is nil.
+// ReasonPermanent, whatever Classify says, and its *Error unwraps to err. The
+// marker adds no text and reports Retryable() == false. Permanent(nil) is nil.
 func Permanent(err error) error {
 	if err == nil {
 		return nil

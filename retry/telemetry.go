@@ -14,9 +14,8 @@ import (
 )
 
 // attemptsCounter returns the retry.attempts counter of mp. The global
-// provider's is made once: instruments made from it before the program
-// installs an SDK report to that SDK, as OpenTelemetry's global provider
-// promises.
+// provider's is made once: OpenTelemetry's global provider hands it on to
+// the SDK the program installs later.
 func attemptsCounter(mp metric.MeterProvider) metric.Int64Counter {
 	if mp == nil {
 		return globalAttempts()
@@ -39,9 +38,8 @@ func newAttemptsCounter(mp metric.MeterProvider) metric.Int64Counter {
 	return c
 }
 
-// The retry.outcome of an attempt, as options for the counter's Add. The
-// two of every healthy call are made once, so that counting them allocates
-// nothing.
+// The retry.outcome options of a healthy call's two outcomes, made once so
+// that counting them allocates nothing.
 var (
 	outcomeSuccess = outcome("success")
 	outcomeRetry   = outcome("retry")
