@@ -23,6 +23,7 @@ type finding struct {
 	Message  string `json:"message"`
 }
 
+// String formats f as go vet prints a diagnostic.
 func (f finding) String() string {
 	return fmt.Sprintf("%s:%d:%d: %s", f.File, f.Line, f.Column, f.Message)
 }
