@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"flag"
@@ -21,7 +20,6 @@ import (
 // config is the job's configuration, read once at start-up.
 type config struct {
 	In, Out, State   string // absolute paths; State may be a postgres:// URL
-	Generate         int    // write this many sample records to In, and stop
 	Checkpoint       int
 	ProgressInterval time.Duration
 	Rate             float64
@@ -47,7 +45,6 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.In, "in", "", "input `file`: one JSON object with an \"id\" per line")
 	fs.StringVar(&c.Out, "out", "", "output `file`: one JSON line per input record")
 	fs.StringVar(&c.State, "state", "", "state `file`, or a postgres:// URL to keep it in PostgreSQL (default: the output path + \".state\")")
-	fs.IntVar(&c.Generate, "generate", 0, "write `N` sample records to -in, which must not exist, and exit")
 	fs.IntVar(&c.Checkpoint, "checkpoint", 100, "records between checkpoints")
 	fs.DurationVar(&c.ProgressInterval, "progress-interval", 5*time.Second, "time between progress lines")
 	fs.Float64Var(&c.Rate, "rate", 0, "most records per second sent to the dependency (0: no limit)")
@@ -65,7 +62,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return nil
 	})
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: batchjob -in records.jsonl -out results.jsonl [flags], or -generate N -in records.jsonl\n"+
+		fmt.Fprint(fs.Output(), "Usage: batchjob -in records.jsonl -out results.jsonl [flags]\n"+
 			"Exit codes: 0 succeeded, 1 failed, 2 bad flag, 3 partial, 75 another run holds the lock.\n")
 		fs.PrintDefaults()
 	}
@@ -115,12 +112,6 @@ func (c *config) checkFiles(bad func(name, reason string)) {
 		return
 	}
 	c.In = absPath(c.In)
-	if c.Generate != 0 {
-		if _, err := os.Lstat(c.In); err == nil || c.Generate < 0 {
-			bad("in", "-generate needs a count above 0 and a file that does not exist yet")
-		}
-		return
-	}
 	if st, err := os.Stat(c.In); err != nil || !st.Mode().IsRegular() {
 		bad("in", "must be an existing regular file")
 		return
@@ -170,26 +161,6 @@ func sameFile(a, b string) bool {
 func (c *config) policy(logger *slog.Logger) retry.Policy {
 	return retry.Policy{MaxAttempts: c.MaxAttempts, InitialDelay: c.RetryDelay, MaxDelay: max(c.RetryDelay, retry.DefaultMaxDelay),
 		AttemptTimeout: c.DepTimeout, Logger: logger}
-}
-
-// writeSample writes n sample records to a new file at path, one JSON object
-// per line. The same n gives the same file.
-func writeSample(path string, n int) error {
-	var b bytes.Buffer
-	currencies := [...]string{"EUR", "USD", "GBP", "JPY"}
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, `{"id":"r-%05d","amount":%d.%02d,"currency":%q,"customer":"c-%04d"}`+"\n",
-			i, (i*7919)%5000, (i*31)%100, currencies[i%len(currencies)], (i*37)%1000)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b.Bytes())
-	if err = errors.Join(err, f.Sync(), f.Close()); err != nil {
-		_ = os.Remove(path) // the write's error is the one to report
-	}
-	return err
 }
 
 // parseWithEnv parses args into fs, then sets every flag the command line

@@ -158,12 +158,11 @@ func (w *watchWriter) String() string {
 	return w.buf.String()
 }
 
-// generateInput writes n records to path with the program's -generate mode.
+// generateInput writes n sample records to path.
 func generateInput(t *testing.T, path string, n int) {
 	t.Helper()
-	out, err := exec.Command(program(t), "-generate", fmt.Sprint(n), "-in", path).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), fmt.Sprintf("wrote %d records", n)) {
-		t.Fatalf("-generate %d: %v: %s", n, err, out)
+	if err := writeSample(path, n); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -26,7 +26,7 @@ func TestRunProcessesEveryRecordOnce(t *testing.T) {
 	f.writeRecords(t, 120)
 	args := f.args(append([]string{"-checkpoint", "7", "-progress-interval", "1ns", "-fail-rate", "0.5", "-log-level", "debug"}, fast...)...)
 
-	code, _, stderr := runInProcess(t, t.Context(), args...)
+	code, stderr := runInProcess(t, t.Context(), args...)
 	if code != 0 {
 		t.Fatalf("exit code %d, want 0; stderr:\n%s", code, stderr)
 	}
@@ -58,7 +58,7 @@ func TestRunProcessesEveryRecordOnce(t *testing.T) {
 
 	// A second run finds the input complete: nothing is processed again.
 	want, _ := os.ReadFile(f.out)
-	code, _, stderr = runInProcess(t, t.Context(), args...)
+	code, stderr = runInProcess(t, t.Context(), args...)
 	if code != 0 {
 		t.Fatalf("second run: exit code %d, want 0; stderr:\n%s", code, stderr)
 	}
@@ -74,7 +74,7 @@ func TestResumeRewritesWhatFollowsTheCheckpoint(t *testing.T) {
 	f := newJobFiles(t)
 	f.writeRecords(t, 60)
 	args := f.args(append([]string{"-checkpoint", "7", "-fail-rate", "0.5"}, fast...)...)
-	if code, _, stderr := runInProcess(t, t.Context(), args...); code != 0 {
+	if code, stderr := runInProcess(t, t.Context(), args...); code != 0 {
 		t.Fatalf("exit code %d; stderr:\n%s", code, stderr)
 	}
 	want, err := os.ReadFile(f.out)
@@ -99,7 +99,7 @@ func TestResumeRewritesWhatFollowsTheCheckpoint(t *testing.T) {
 	torn := []byte(`{"line":61,"id":"r-0`)
 	appendFile(t, f.out, torn)
 
-	code, _, stderr := runInProcess(t, t.Context(), args...)
+	code, stderr := runInProcess(t, t.Context(), args...)
 	if code != 0 {
 		t.Fatalf("resumed run: exit code %d, want 0; stderr:\n%s", code, stderr)
 	}
@@ -162,7 +162,7 @@ func TestRefusesStateThatDoesNotMatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newJobFiles(t)
 			f.writeRecords(t, 10)
-			if code, _, stderr := runInProcess(t, t.Context(), f.args(fast...)...); code != 0 {
+			if code, stderr := runInProcess(t, t.Context(), f.args(fast...)...); code != 0 {
 				t.Fatalf("first run: exit code %d; stderr:\n%s", code, stderr)
 			}
 			args := tt.breakf(t, f)
@@ -170,7 +170,7 @@ func TestRefusesStateThatDoesNotMatch(t *testing.T) {
 				args = f.args()
 			}
 			before, _ := os.ReadFile(f.out)
-			code, _, stderr := runInProcess(t, t.Context(), append(args, fast...)...)
+			code, stderr := runInProcess(t, t.Context(), append(args, fast...)...)
 			if code != 1 {
 				t.Fatalf("exit code %d, want 1; stderr:\n%s", code, stderr)
 			}
@@ -194,7 +194,7 @@ func TestRefusesOutputWithoutCheckpoint(t *testing.T) {
 	if err := os.WriteFile(f.out, mine, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := runInProcess(t, t.Context(), f.args(fast...)...)
+	code, stderr := runInProcess(t, t.Context(), f.args(fast...)...)
 	if code != 1 || !strings.Contains(stderr, "has no checkpoint for it") {
 		t.Fatalf("exit code %d, want 1 with a message about the output; stderr:\n%s", code, stderr)
 	}
@@ -207,7 +207,7 @@ func TestRefusesOutputWithoutCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The refused run saved no checkpoint, so this run starts afresh.
-	if code, _, stderr := runInProcess(t, t.Context(), f.args(fast...)...); code != 0 {
+	if code, stderr := runInProcess(t, t.Context(), f.args(fast...)...); code != 0 {
 		t.Fatalf("empty output: exit code %d, want 0; stderr:\n%s", code, stderr)
 	}
 	checkAllOnce(t, readOutput(t, f.out), 3)
@@ -234,7 +234,7 @@ func TestBadRecordsEndPartial(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := f.args(append([]string{"-checkpoint", "3"}, fast...)...)
-	code, _, stderr := runInProcess(t, t.Context(), args...)
+	code, stderr := runInProcess(t, t.Context(), args...)
 	if code != 3 {
 		t.Fatalf("exit code %d, want 3 (partial); stderr:\n%s", code, stderr)
 	}
@@ -285,7 +285,7 @@ func TestBadRecordsEndPartial(t *testing.T) {
 
 	// A later run that completes the same input is partial too: the output
 	// still holds failed records.
-	code, _, stderr = runInProcess(t, t.Context(), args...)
+	code, stderr = runInProcess(t, t.Context(), args...)
 	if code != 3 {
 		t.Fatalf("second run: exit code %d, want 3; stderr:\n%s", code, stderr)
 	}
@@ -298,7 +298,7 @@ func TestBadRecordsEndPartial(t *testing.T) {
 func TestRetriesExhaustedFailTheRecord(t *testing.T) {
 	f := newJobFiles(t)
 	f.writeRecords(t, 4)
-	code, _, stderr := runInProcess(t, t.Context(), f.args(append([]string{"-fail-rate", "1", "-max-attempts", "1"}, fast...)...)...)
+	code, stderr := runInProcess(t, t.Context(), f.args(append([]string{"-fail-rate", "1", "-max-attempts", "1"}, fast...)...)...)
 	if code != 3 {
 		t.Fatalf("exit code %d, want 3; stderr:\n%s", code, stderr)
 	}
@@ -321,7 +321,7 @@ func TestCancelStopsAtARecordBoundary(t *testing.T) {
 	defer cancel(nil)
 	var errb lockedBuffer
 	done := make(chan int)
-	go func() { done <- run(ctx, args, func(string) string { return "" }, io.Discard, &errb) }()
+	go func() { done <- run(ctx, args, func(string) string { return "" }, &errb) }()
 	waitFor(t, func() bool { return strings.Contains(errb.String(), `"msg":"progress"`) }, done)
 	cancel(errors.New("told to stop"))
 	code := <-done
@@ -342,7 +342,7 @@ func TestCancelStopsAtARecordBoundary(t *testing.T) {
 		t.Errorf("checkpoint at line %d, %d output bytes; output has %d bytes, %d lines; want them equal, mid-way", cp.NextLine, cp.OutputSize, st.Size(), len(lines))
 	}
 
-	code, _, stderr := runInProcess(t, t.Context(), f.args(fast...)...)
+	code, stderr := runInProcess(t, t.Context(), f.args(fast...)...)
 	if code != 0 {
 		t.Fatalf("resumed run: exit code %d; stderr:\n%s", code, stderr)
 	}
@@ -358,7 +358,7 @@ func TestSecondRunIsRefusedWhileTheLockIsHeld(t *testing.T) {
 	}
 	defer held.Close()
 
-	code, _, stderr := runInProcess(t, t.Context(), f.args(fast...)...)
+	code, stderr := runInProcess(t, t.Context(), f.args(fast...)...)
 	if code != exitLocked {
 		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, exitLocked, stderr)
 	}
@@ -399,7 +399,7 @@ func TestDependencyURL(t *testing.T) {
 
 	f := newJobFiles(t)
 	f.writeRecords(t, 4)
-	code, _, stderr := runInProcess(t, t.Context(), f.args("-dep-url", srv.URL+"/enrich", "-retry-delay", "1us")...)
+	code, stderr := runInProcess(t, t.Context(), f.args("-dep-url", srv.URL+"/enrich", "-retry-delay", "1us")...)
 	if code != 3 {
 		t.Fatalf("exit code %d, want 3; stderr:\n%s", code, stderr)
 	}
@@ -451,13 +451,11 @@ func TestFlags(t *testing.T) {
 		{append(base, "extra"), `config: unexpected argument "extra"`},
 		{append(base, "-bogus"), "flag provided but not defined: -bogus"},
 		{append(base, "-checkpoint", "many"), `invalid value "many" for flag -checkpoint`},
-		{[]string{"-generate", "-1", "-in", filepath.Join(dir, "new.jsonl")}, "-generate needs a count above 0"},
-		{[]string{"-generate", "5", "-in", in}, "-generate needs a count above 0 and a file that does not exist yet"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			code, stdout, stderr := runInProcess(t, t.Context(), tt.args...)
-			if code != exitUsage || !strings.Contains(stderr, tt.want) || stdout != "" {
+			code, stderr := runInProcess(t, t.Context(), tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit code %d, stderr %q; want %d and a message containing %q", code, stderr, exitUsage, tt.want)
 			}
 		})
@@ -467,7 +465,7 @@ func TestFlags(t *testing.T) {
 		t.Errorf("bad flags left files behind: %v", entries)
 	}
 
-	code, _, stderr := runInProcess(t, t.Context(), "-h")
+	code, stderr := runInProcess(t, t.Context(), "-h")
 	if code != 0 || !strings.Contains(stderr, "Usage: batchjob") || !strings.Contains(stderr, "[$BATCHJOB_CHECKPOINT]") {
 		t.Errorf("-h: exit code %d, stderr %q; want 0 and the usage with the environment variables", code, stderr)
 	}
@@ -480,40 +478,16 @@ func TestFlagsFromTheEnvironment(t *testing.T) {
 	f.writeRecords(t, 3)
 	env := map[string]string{"BATCHJOB_IN": f.in, "BATCHJOB_OUT": f.out, "BATCHJOB_CHECKPOINT": "1", "BATCHJOB_RETRY_DELAY": "1us", "BATCHJOB_DEP_RETRY_AFTER": "0s"}
 	var stderr lockedBuffer
-	if code := run(t.Context(), nil, func(k string) string { return env[k] }, io.Discard, &stderr); code != 0 {
+	if code := run(t.Context(), nil, func(k string) string { return env[k] }, &stderr); code != 0 {
 		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
 	}
 	checkAllOnce(t, readOutput(t, f.out), 3)
 
 	env["BATCHJOB_CHECKPOINT"] = "0"
 	stderr = lockedBuffer{}
-	code := run(t.Context(), []string{"-out", f.out + ".2"}, func(k string) string { return env[k] }, io.Discard, &stderr)
+	code := run(t.Context(), []string{"-out", f.out + ".2"}, func(k string) string { return env[k] }, &stderr)
 	if want := "config: BATCHJOB_CHECKPOINT=0: must be at least 1\n"; code != exitUsage || stderr.String() != want {
 		t.Errorf("exit code %d, stderr %q; want %d, %q", code, stderr.String(), exitUsage, want)
-	}
-}
-
-func TestGenerate(t *testing.T) {
-	f := newJobFiles(t)
-	code, stdout, stderr := runInProcess(t, t.Context(), "-generate", "3", "-in", f.in)
-	if code != 0 || stdout != "wrote 3 records to "+f.in+"\n" {
-		t.Fatalf("exit code %d, stdout %q, stderr %q", code, stdout, stderr)
-	}
-	data, _ := os.ReadFile(f.in)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	n := 0
-	for sc.Scan() {
-		n++
-		var rec struct {
-			ID     string  `json:"id"`
-			Amount float64 `json:"amount"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil || rec.ID != recordID(n) || rec.Amount < 0 {
-			t.Errorf("line %d = %s (%v); want a record with id %s and an amount", n, sc.Bytes(), err, recordID(n))
-		}
-	}
-	if n != 3 {
-		t.Errorf("%d records, want 3", n)
 	}
 }
 

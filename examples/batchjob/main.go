@@ -36,29 +36,20 @@ const (
 func main() {
 	// SIGTERM or Ctrl-C ends ctx: the job stops at the next record boundary.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // run is the program with its inputs and outputs as parameters, so tests can
-// call it; it returns the exit code. Logs go to stderr; stdout gets only what
-// -generate reports.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// call it; it returns the exit code. Logs go to stderr.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
 		return exitUsage // parseConfig has said why
-	}
-	if cfg.Generate > 0 {
-		if err := writeSample(cfg.In, cfg.Generate); err != nil {
-			fmt.Fprintf(stderr, "batchjob: -generate: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(stdout, "wrote %d records to %s\n", cfg.Generate, cfg.In)
-		return 0
 	}
 	// Every line logged with a record's context carries its record_id.
 	logger := logx.New(stderr, &logx.Options{Format: cfg.LogFormat, Level: cfg.LogLevel, Service: "batchjob",
